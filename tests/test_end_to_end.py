@@ -113,3 +113,19 @@ def test_rerun_reuses_and_resumes(tmp_path, capsys, monkeypatch):
     cfg.tau = 0.5; run(cfg)
     assert 'reusing single-task artifacts for 3 task(s)' in capsys.readouterr().out
     assert len(list(out.glob('dmo-*'))) == 2
+
+def test_independent_init(tmp_path, monkeypatch):
+    "By default every task network starts from one initialisation; `independent_init` gives each its own."
+    import dmo_nb.pipeline as pl
+    starts = {}
+    def spy(task, init, *a, **k):
+        starts[task.name] = init['conv1.weight'].clone()
+        raise KeyboardInterrupt  # the start is all this test needs
+    monkeypatch.setattr(pl, 'train_single', spy)
+    for indep in (False, True):
+        cfg, sc = resolve(Config(out=str(tmp_path/str(indep)), tasks=['digits', 'shapes'], n_train=32, n_test=8, width=8, quiet=True,
+                                 independent_init=indep))
+        for t in sc.names:
+            with pytest.raises(KeyboardInterrupt): run_single(cfg, pl.Scenario(sc.name, [sc[t]], sc.defaults))
+        same = torch.equal(starts['digits'], starts['shapes'])
+        assert same != indep
