@@ -1,13 +1,17 @@
 "The console script is installed and works as the README says."
-import subprocess, sys, shutil
+import subprocess, sys
+from pathlib import Path
+
+# pip puts console scripts beside the interpreter of the environment (the venv may not be on PATH)
+EXE = Path(sys.executable).parent/('dmo_nb.exe' if sys.platform == 'win32' else 'dmo_nb')
 
 def test_console_script_help():
-    exe = shutil.which('dmo_nb')
-    assert exe, 'the dmo_nb console script is not installed'
-    r = subprocess.run([exe, 'run', '--help'], capture_output=True, text=True, timeout=120)
+    assert EXE.exists(), f'the dmo_nb console script is not installed at {EXE}'
+    r = subprocess.run([str(EXE), 'run', '--help'], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0
-    for flag in ('--alpha', '--tau-sim', '--tau', '--epochs', '--scenario', '--out'): assert flag in r.stdout
+    for flag in ('--alpha', '--tau-sim', '--tau', '--epochs', '--scenario', '--out', '--independent-init'): assert flag in r.stdout
 
-def test_console_script_bad_input():
-    r = subprocess.run(['dmo_nb', 'run', '--tau-sim', '3'], capture_output=True, text=True, timeout=120)
+def test_console_script_bad_input(tmp_path):
+    r = subprocess.run([str(EXE), 'run', '--tau-sim', '3', '--out', str(tmp_path/'r')], capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and '`tau_sim` must be a number in [-1, 1]' in r.stderr and 'Traceback' not in r.stderr
+    assert not (tmp_path/'r').exists()
