@@ -1,0 +1,14 @@
+"The speed benchmark runs end to end (tiny sizes on the CPU; the real measurement needs a GPU) and prints its table."
+import sys
+from pathlib import Path
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]/'benchmarks'))
+import speed
+
+def test_speed_benchmark_smoke(tmp_path, capsys):
+    assert speed.main(['--device', 'cpu', '--size', '16', '--depth', '10', '--width', '8', '--bs', '32', '--n-images', '96',
+                       '--steps', '2', '--warmup', '1', '--epochs', '1', '--full-run', '--out', str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    for what in ('model-only ceiling (plain loop)', 'single-task stage (fastai Learner)', 'group stage, 2 tasks x batch 32',
+                 'ceiling + masks re-applied each step', '| single |', '| groups |'):
+        assert what in out, what
+    assert (tmp_path/'speed.md').read_text().strip() in out
