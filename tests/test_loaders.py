@@ -45,7 +45,7 @@ def write_usps(root, n=15, m=5):
         with bz2.open(Path(root)/name, 'wb') as f: f.write(('\n'.join(lines) + '\n').encode())
 
 def write_decathlon(root, ds='dtd', n=6, m=4, n_cls=3):
-    base = Path(root)/'decathlon-1.0'; (base/'annotations').mkdir(parents=True)
+    base = Path(root)/'decathlon-1.0'; (base/'annotations').mkdir(parents=True, exist_ok=True)
     for split, k in (('train', n), ('val', m)):
         imgs, anns = [], []
         for i in range(k):
@@ -126,3 +126,31 @@ def test_shared_real_data_npz():
     for f, n_cls in (('mnist.npz', 10), ('usps.npz', 10), ('cifar10_jpeg.npz', 10)):
         t = load_task(f'npz:{SHARED/f}', size=72, n_train=200)
         assert t.x_train.shape == (200, 3, 72, 72) and t.n_classes == n_cls and len(t.x_test) > 1000
+
+# ---- every scenario builder on files in the real formats ----
+from dmo_nb.data import get_scenario
+from dmo_nb.datasets import DECATHLON
+
+def test_scenario1_and_digits3(tmp_path):
+    write_cifar10(tmp_path); write_stl10(tmp_path); write_mnist_like(tmp_path, 20, 10); write_usps(tmp_path)
+    s1 = get_scenario('scenario1', root=tmp_path, size=24, verify=False)
+    assert s1.names == ['cifar10', 'stl10', 'mnist', 'usps'] and {t.size for t in s1.tasks} == {(24, 24)}
+    assert s1.defaults['epochs'] == 25 and s1.defaults['bs'] == 64 and s1.defaults['lr'] == 0.1
+    d3 = get_scenario('digits3', root=tmp_path, size=24, verify=False, n_train=8)
+    assert d3.names == ['cifar10', 'mnist', 'usps'] and all(len(t.x_train) == 8 for t in d3.tasks)
+    assert d3.expected_groups == [['mnist', 'usps'], ['cifar10']]
+
+def test_cifar100_scenario(tmp_path):
+    write_cifar100(tmp_path, per_class_train=3, per_class_test=1)
+    sc = get_scenario('cifar100', root=tmp_path, verify=False)
+    assert len(sc) == 20 and sc.defaults['epochs'] == 200 and all(t.size == (32, 32) for t in sc.tasks)
+
+def test_decathlon_scenario_and_pretrained_weights(tmp_path, monkeypatch, capsys):
+    for ds in DECATHLON: write_decathlon(tmp_path, ds, n=3, m=2, n_cls=3)
+    sc = get_scenario('decathlon', root=tmp_path, size=32)
+    assert len(sc) == 10 and sc.defaults['pretrained'] and sc.defaults['bs'] == 128 and sc.defaults['lr'] == 0.01
+    # without torchvision's ImageNet weights: one clear error, before any training
+    monkeypatch.setattr(torch.hub, 'get_dir', lambda: str(tmp_path/'hub'))
+    assert main(['run', '--scenario', 'decathlon', '--data-root', str(tmp_path), '--size', '32', '--out', str(tmp_path/'r')]) == 2
+    err = capsys.readouterr().err
+    assert 'ImageNet ResNet-18 weights not found' in err and 'resnet18-f37072fd.pth' in err and not (tmp_path/'r').exists()
