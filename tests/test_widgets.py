@@ -1,0 +1,77 @@
+"The regrouping app, headless: widget values drive the plan, the budget and the figures; launches match the CLI."
+import json, time, threading
+from pathlib import Path
+import numpy as np, pytest
+from dmo_nb.pipeline import Config, run
+from dmo_nb.widgets import regroup, RegroupApp
+
+SMALL = dict(tasks=['digits', 'digits_noisy', 'shapes', 'colors'], n_train=160, n_test=80, epochs=2, ft_epochs=1,
+             width=8, bs=32, quiet=True)
+
+@pytest.fixture(scope='module')
+def app_dir(tmp_path_factory):
+    d = tmp_path_factory.mktemp('app')
+    run(Config(out=str(d), **SMALL))
+    return d
+
+def test_refuses_runs_without_single_stage(tmp_path):
+    with pytest.raises(FileNotFoundError, match='config.json'): regroup(tmp_path)
+    (tmp_path/'config.json').write_text(json.dumps(Config(out=str(tmp_path), **SMALL).to_dict()))
+    with pytest.raises(FileNotFoundError, match='single-task networks missing'): regroup(tmp_path)
+
+def test_sliders_drive_plan_budget_and_figures(app_dir):
+    app = regroup(app_dir)
+    app.s_tau_sim.value = -1.0
+    assert app.current['groups'] == [SMALL['tasks']]
+    assert 'τ_sim = -1.00: 1 group(s)' in app.ax_graph.get_title()
+    one_group = app.projected()
+    app.s_tau_sim.value = 1.0
+    assert len(app.current['groups']) == 4 and '4 group(s)' in app.ax_graph.get_title()
+    assert np.allclose(app.im.get_array(), app.current['similarity']['S'])
+    # separate networks cost more than one shared network at the same keep ratios
+    assert app.projected()['total'] > one_group['total']
+    assert '4 group(s)' in app.summary.value and 'projected #P' in app.summary.value
+    # tau moves keep ratios (and only them): harder tasks keep more, a larger tau keeps less
+    k1 = dict(app.current['keep_ratio']); app.s_tau.value = 4.0; k2 = app.current['keep_ratio']
+    assert all(k2[t] <= k1[t] for t in k1) and app.projected()['total'] < one_group['total'] * 4
+    assert len(app.current['groups']) == 4
+    # alpha recombines S: at alpha=1 S is S_W
+    app.s_alpha.value = 1.0
+    assert np.allclose(app.current['similarity']['S'], app.current['similarity']['S_W'])
+    # the difficulty / keep table shows every task
+    for t in SMALL['tasks']: assert f'<td>{t}</td>' in app.table.value
+
+def test_typed_values(app_dir):
+    app = regroup(app_dir, figures=False)
+    for box, slider, bad in ((app.t_alpha, app.s_alpha, -0.5), (app.t_tau_sim, app.s_tau_sim, 2.0), (app.t_tau, app.s_tau, 0.0)):
+        before = slider.value; box.value = bad
+        assert 'outside' in app.msg.value and slider.value == before and box.value == round(before, 4)
+    app.t_tau_sim.value = 0.3
+    assert app.s_tau_sim.value == 0.3 and app.msg.value == ''
+
+def test_launch_matches_cli_and_keeps_history(app_dir, tmp_path):
+    app = regroup(app_dir, figures=False)
+    app.s_tau_sim.value = 0.3; app.s_tau.value = 2.0
+    app.apply()
+    applied = json.loads((app_dir/'applied_plan.json').read_text())
+    assert applied['applied_settings'] == dict(alpha=0.5, tau_sim=0.3, tau=2.0) and applied['groups'] == app.current['groups']
+    rep = app.launch(background=False)
+    cli = run(Config(out=str(tmp_path/'cli'), **SMALL, tau_sim=0.3, tau=2.0))
+    assert rep['groups'] == cli['groups'] and rep['accuracy'] == cli['accuracy'] and rep['params'] == cli['params']
+    # the projection is close to the count after pruning (quantised ranks, no collapse guard)
+    assert abs(app.projected()['total'] - rep['params']['dmo']) <= 0.03 * rep['params']['dmo']
+    app.s_tau.value = 0.5; app.launch(background=False)
+    assert len(app.results) == 2 and 'tau=2' in app.history.value and 'tau=0.5' in app.history.value
+    assert app.history.value.count('<tr>') == 4   # header, single-task, two launches
+
+def test_stop_and_resume(tmp_path):
+    run(Config(out=str(tmp_path), **{**SMALL, 'ft_epochs': 3}))
+    app = regroup(tmp_path, figures=False)
+    app.s_tau_sim.value = 1.0; app.s_tau.value = 0.3   # four groups, a fresh plan
+    app.launch()
+    deadline = time.time() + 60
+    while app.progress.value < 2 and time.time() < deadline: time.sleep(0.01)
+    app.stop(); app._thread.join(60)
+    assert 'stopped' in app.status.value and not app.results
+    app.launch(background=False)
+    assert len(app.results) == 1 and app.status.value.startswith('done')
