@@ -5,15 +5,30 @@ a plain PyTorch loop (forward, loss, backward, SGD step): nothing any data pipel
 Each stage row is dmo_nb's own code path (fastai Learner, whole-batch loaders, callbacks) on uint8 data
 of the same shape, timed over `fit` alone. A full pipeline run on the same data gives each stage's wall time.
 
+On a CUDA device one more row replays the whole plain-loop step from a CUDA graph: no launch costs host
+time there, so it shows how far past the batch-64 launch bound the same network can go.
+
+`ops/step` counts the tensor operations one training step dispatches (view operations excluded: they launch
+no kernel), from data gathering and augmentation to the optimiser and callbacks. It is counted on the CPU with
+the same network depth and options, so it does not depend on the device; at batch 64 a GPU is bound by
+kernel launches, and a stage whose step dispatches more operations than the plain loop cannot reach its
+images/s. The row with fastai's own SGD shows what dmo_nb's optimiser (`dmo_nb.single.sgd`) saves.
+
     python benchmarks/speed.py                          # on a GPU: ResNet-18, 72x72, batch 64 and 256
+    python benchmarks/speed.py --bs 64 --compile reduce-overhead   # also the stages compiled, forward/backward in CUDA graphs
     python benchmarks/speed.py --device cpu --size 16 --depth 10 --width 8 --n-images 256 --steps 5   # smoke test
 """
 import argparse, json, sys, tempfile, time
+from functools import partial
 from pathlib import Path
 import numpy as np, torch, torch.nn.functional as F
+from torch.utils._python_dispatch import TorchDispatchMode
+from fastai.callback.core import Callback
+from fastai.optimizer import SGD as FastaiSGD
+from fastai.torch_core import trainable_params
 from dmo_nb.data import Task, Scenario
 from dmo_nb.models import resnet, MultiHeadNet, prunable
-from dmo_nb.single import single_learner, task_net, shared_init, speed_cbs
+from dmo_nb.single import single_learner, task_net, shared_init, speed_cbs, COMPILE_MODES
 from dmo_nb.prune import magnitude_masks
 from dmo_nb.finetune import group_learner
 from dmo_nb.pipeline import Config, run
@@ -22,12 +37,36 @@ import dmo_nb.data as data_mod
 def sync(dev):
     if dev.type == 'cuda': torch.cuda.synchronize()
 
-def ceiling(args, dev, bs, masks=False):
-    "Plain-loop images/s on random device tensors (optionally re-applying masks after each step)."
+class OpCount(TorchDispatchMode):
+    "Count the tensor operations dispatched while active (views and allocations excluded: they launch no kernel)."
+    SKIP = {'empty', 'empty_strided', 'empty_like', 'lift_fresh'}
+    def __init__(self): super().__init__(); self.n = 0
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        if not func.is_view and func.overloadpacket.__name__ not in self.SKIP: self.n += 1
+        return func(*args, **(kwargs or {}))
+
+class CountStep(Callback):
+    "Count the operations of the third training step, from the end of the second (so data loading is included)."
+    order = 100
+    def before_fit(self): self.mode, self.learn.step_ops = None, None
+    def after_batch(self):
+        if not self.training: return
+        if self.iter == 1: self.mode = OpCount(); self.mode.__enter__()
+        elif self.iter == 2 and self.mode is not None: self.mode.__exit__(None, None, None); self.learn.step_ops = self.mode.n
+
+def step_ops(make_learner):
+    "Operations per training step of the learner `make_learner(device, n_images)` builds (counted on the CPU)."
+    learn = make_learner(torch.device('cpu'), None); learn.add_cb(CountStep())
+    with learn.no_logging(), learn.no_bar(): learn.fit(1, 0.01)
+    return learn.step_ops
+
+def ceiling(args, dev, bs, masks=False, count=False):
+    "Plain-loop images/s on random device tensors (optionally re-applying masks after each step); `count`: ops/step."
+    if count: dev = torch.device('cpu')
     torch.manual_seed(0)
     m = MultiHeadNet(resnet(args.depth, args.width), {'t': 10}).to(dev)
     if args.channels_last: m = m.to(memory_format=torch.channels_last)
-    opt = torch.optim.SGD(m.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
+    opt = torch.optim.SGD(m.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4, foreach=True)   # as on CUDA by default
     x = torch.randn(bs, 3, args.size, args.size, device=dev); y = torch.randint(0, 10, (bs,), device=dev)
     if args.channels_last: x = x.contiguous(memory_format=torch.channels_last)
     ps = list(prunable(m).values()); ms = [(torch.rand_like(p) < 0.2).to(p.dtype) for p in ps]
@@ -37,10 +76,41 @@ def ceiling(args, dev, bs, masks=False):
         opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
         if masks:
             with torch.no_grad(): torch._foreach_mul_(ps, ms)
+    if count:
+        step()   # the first step creates the momentum buffers
+        with OpCount() as c: step()
+        return c.n
     for _ in range(args.warmup): step()
     sync(dev); t0 = time.perf_counter()
     for _ in range(args.steps): step()
     sync(dev); return bs * args.steps / (time.perf_counter() - t0)
+
+def graphed_ceiling(args, dev, bs):
+    """Plain-loop images/s with the whole step (forward, loss, backward, SGD) captured once in a CUDA graph and replayed:
+    what is left of a step when no kernel launch costs host time (None off CUDA, the error text if capture fails)."""
+    if dev.type != 'cuda': return None
+    try:
+        torch.manual_seed(0)
+        m = MultiHeadNet(resnet(args.depth, args.width), {'t': 10}).to(dev)
+        if args.channels_last: m = m.to(memory_format=torch.channels_last)
+        opt = torch.optim.SGD(m.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
+        x = torch.randn(bs, 3, args.size, args.size, device=dev); y = torch.randint(0, 10, (bs,), device=dev)
+        if args.channels_last: x = x.contiguous(memory_format=torch.channels_last)
+        ac = lambda: torch.autocast('cuda', dtype=torch.bfloat16, cache_enabled=False, enabled=args.amp == 'bf16')
+        def step():
+            with ac(): loss = F.cross_entropy(m(x), y)
+            loss.backward(); opt.step()
+        s = torch.cuda.Stream(); s.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(s):   # warm-up on a side stream, as capture requires
+            for _ in range(3): opt.zero_grad(set_to_none=True); step()
+        torch.cuda.current_stream().wait_stream(s)
+        g = torch.cuda.CUDAGraph(); opt.zero_grad(set_to_none=True)
+        with torch.cuda.graph(g): step()
+        for _ in range(args.warmup): g.replay()
+        sync(dev); t0 = time.perf_counter()
+        for _ in range(args.steps): g.replay()
+        sync(dev); return bs * args.steps / (time.perf_counter() - t0)
+    except Exception as e: return f'{type(e).__name__}: {e}'[:120]
 
 def fake_task(name, n, size, seed):
     g = torch.Generator().manual_seed(seed)
@@ -53,22 +123,31 @@ def timed_fit(learn, epochs, dev):
         sync(dev); t0 = time.perf_counter(); learn.fit(epochs, 0.01); sync(dev)
     return time.perf_counter() - t0
 
-def single_stage(args, dev, bs):
-    t = fake_task('a', args.n_images, args.size, 0)
-    learn = single_learner(t, task_net(t, shared_init(args.depth, args.width), args.depth, args.width), bs=bs, device=dev,
-                           amp=args.amp, channels_last=args.channels_last)
-    s = timed_fit(learn, args.epochs, dev)
-    return (args.n_images // bs) * bs * args.epochs / s
+def single_learner_of(args, bs, fastai_sgd=False, compile=None):
+    "A function (device, n_images) -> the single-task stage's Learner (optionally with fastai's own SGD, or compiled)."
+    def make(dev, n):
+        t = fake_task('a', n or 4 * bs, args.size, 0)
+        learn = single_learner(t, task_net(t, shared_init(args.depth, args.width), args.depth, args.width), bs=bs, device=dev,
+                               amp=args.amp, channels_last=args.channels_last, compile=compile)
+        if fastai_sgd: learn.opt_func, learn.splitter = partial(FastaiSGD, mom=0.9), trainable_params
+        return learn
+    return make
 
-def group_stage(args, dev, bs):
-    ts = [fake_task('a', args.n_images, args.size, 0), fake_task('b', args.n_images, args.size, 1)]
-    g = MultiHeadNet(resnet(args.depth, args.width), {'a': 10, 'b': 10})
-    masks, _ = magnitude_masks(g, keep=0.2)
-    with torch.no_grad():
-        for k, p in prunable(g).items(): p.mul_(masks[k])
-    learn = group_learner(g, ts, masks, bs=bs, device=dev, amp=args.amp, channels_last=args.channels_last)
-    s = timed_fit(learn, args.epochs, dev)
-    return 2 * (args.n_images // bs) * bs * args.epochs / s   # one batch of each task per step
+def group_learner_of(args, bs, compile=None):
+    "A function (device, n_images) -> the group stage's Learner: two tasks, 80% of the weights masked (optionally compiled)."
+    def make(dev, n):
+        ts = [fake_task('a', n or 4 * bs, args.size, 0), fake_task('b', n or 4 * bs, args.size, 1)]
+        g = MultiHeadNet(resnet(args.depth, args.width), {'a': 10, 'b': 10})
+        masks, _ = magnitude_masks(g, keep=0.2)
+        with torch.no_grad():
+            for k, p in prunable(g).items(): p.mul_(masks[k])
+        return group_learner(g, ts, masks, bs=bs, device=dev, amp=args.amp, channels_last=args.channels_last, compile=compile)
+    return make
+
+def stage_ips(make, args, dev, bs, n_tasks=1):
+    "Images/s of `fit` for the learner `make` builds (one batch of each task per step)."
+    s = timed_fit(make(dev, args.n_images), args.epochs, dev)
+    return n_tasks * (args.n_images // bs) * bs * args.epochs / s
 
 def main(argv=None):
     p = argparse.ArgumentParser()
@@ -78,35 +157,45 @@ def main(argv=None):
     p.add_argument('--n-images', type=int, default=20_000, help='images per task in the stage measurements')
     p.add_argument('--epochs', type=int, default=2); p.add_argument('--steps', type=int, default=100); p.add_argument('--warmup', type=int, default=20)
     p.add_argument('--amp', default=None, choices=[None, 'bf16']); p.add_argument('--channels-last', action='store_true')
+    p.add_argument('--compile', default=None, choices=[m for m in COMPILE_MODES if m], help='also time both stages with the network compiled')
     p.add_argument('--full-run', action='store_true', help='also time each stage of a full pipeline run on the same data')
     p.add_argument('--out', default=None, help='folder for speed.md and speed.json')
     a = p.parse_args(argv); dev = torch.device(a.device)
     rows = []
+    def row(what, bs, ips, ref, ops): rows.append(dict(what=what, bs=bs, ips=ips, share=ips / ref, ops=ops))
     for bs in a.bs:
-        c = ceiling(a, dev, bs)
-        rows.append(dict(what='model-only ceiling (plain loop)', bs=bs, ips=c, share=1.0))
-        cm = ceiling(a, dev, bs, masks=True)
-        rows.append(dict(what='ceiling + masks re-applied each step', bs=bs, ips=cm, share=cm / c))
-        s = single_stage(a, dev, bs); rows.append(dict(what='single-task stage (fastai Learner)', bs=bs, ips=s, share=s / c))
+        c = ceiling(a, dev, bs); row('model-only ceiling (plain loop)', bs, c, c, ceiling(a, dev, bs, count=True))
+        gc = graphed_ceiling(a, dev, bs)
+        if isinstance(gc, float): row('model only, whole step in one CUDA graph (past the launch bound)', bs, gc, c, 'graph')
+        elif gc is not None: print(f'CUDA graph capture failed at batch {bs}: {gc}')
+        row('ceiling + masks re-applied each step', bs, ceiling(a, dev, bs, masks=True), c, ceiling(a, dev, bs, masks=True, count=True))
+        for what, make in (('single-task stage (fastai Learner)', single_learner_of(a, bs)),
+                           ("single-task stage with fastai's own SGD", single_learner_of(a, bs, fastai_sgd=True))):
+            row(what, bs, stage_ips(make, a, dev, bs), c, step_ops(make))
         c2 = ceiling(a, dev, 2 * bs)   # a group step pushes one batch of each task through the backbone at once
-        rows.append(dict(what='model-only ceiling at the group step (2 x batch)', bs=2 * bs, ips=c2, share=1.0))
-        cm2 = ceiling(a, dev, 2 * bs, masks=True)
-        rows.append(dict(what='ceiling + masks at the group step', bs=2 * bs, ips=cm2, share=cm2 / c2))
-        g = group_stage(a, dev, bs); rows.append(dict(what=f'group stage, 2 tasks x batch {bs}, masks held', bs=2 * bs, ips=g, share=g / c2))
+        row('model-only ceiling at the group step (2 x batch)', 2 * bs, c2, c2, ceiling(a, dev, 2 * bs, count=True))
+        row('ceiling + masks at the group step', 2 * bs, ceiling(a, dev, 2 * bs, masks=True), c2, ceiling(a, dev, 2 * bs, masks=True, count=True))
+        make = group_learner_of(a, bs)
+        row(f'group stage, 2 tasks x batch {bs}, masks held', 2 * bs, stage_ips(make, a, dev, bs, n_tasks=2), c2, step_ops(make))
+        if a.compile:   # the same stages with the network compiled (the first epoch, not timed, compiles)
+            row(f'single-task stage, compile={a.compile}', bs, stage_ips(single_learner_of(a, bs, compile=a.compile), a, dev, bs), c, 'compiled')
+            row(f'group stage, compile={a.compile}', 2 * bs, stage_ips(group_learner_of(a, bs, compile=a.compile), a, dev, bs, n_tasks=2),
+                c2, 'compiled')
     name = torch.cuda.get_device_name(dev) if dev.type == 'cuda' else 'CPU'
-    lines = [f'device: {name}; ResNet depth {a.depth}, width {a.width}, {a.size}x{a.size}, amp {a.amp}, channels_last {a.channels_last}', '',
-             '| what | batch | images/s | share of ceiling |', '|---|---|---|---|']
-    lines += [f"| {r['what']} | {r['bs']} | {r['ips']:,.0f} | {r['share']:.0%} |" for r in rows]
+    lines = [f'device: {name}; torch {torch.__version__}; ResNet depth {a.depth}, width {a.width}, {a.size}x{a.size}, amp {a.amp}, '
+             f'channels_last {a.channels_last}', '',
+             '| what | batch | images/s | share of ceiling | ops/step |', '|---|---|---|---|---|']
+    lines += [f"| {r['what']} | {r['bs']} | {r['ips']:,.0f} | {r['share']:.0%} | {r['ops']} |" for r in rows]
     if a.full_run:
         with tempfile.TemporaryDirectory() as d:
-            for i in range(3): np.savez(Path(d)/f't{i}.npz', **{k: v.numpy() for k, v in dict(
-                x_train=fake_task('t', a.n_images, a.size, i).x_train, y_train=fake_task('t', a.n_images, a.size, i).y_train,
-                x_test=fake_task('t', a.n_images // 10, a.size, i + 9).x_train, y_test=fake_task('t', a.n_images // 10, a.size, i + 9).y_train).items()})
+            for i in range(3):
+                tr, te = fake_task('t', a.n_images, a.size, i), fake_task('t', a.n_images // 10, a.size, i + 9)
+                np.savez(Path(d)/f't{i}.npz', x_train=tr.x_train.numpy(), y_train=tr.y_train.numpy(), x_test=te.x_train.numpy(), y_test=te.y_train.numpy())
             rep = run(Config(scenario='custom', tasks=[f'npz:{d}/t{i}.npz' for i in range(3)], size=a.size, depth=a.depth, width=a.width,
                              epochs=a.epochs, ft_epochs=a.epochs, bs=a.bs[0], out=f'{d}/run', device=a.device, amp=a.amp,
-                             channels_last=a.channels_last, quiet=True))
+                             channels_last=a.channels_last, compile=a.compile, quiet=True))
         tm = rep['timing']
-        lines += ['', f'full run, 3 tasks x {a.n_images} images, {a.epochs} + {a.epochs} epochs, batch {a.bs[0]}:', '',
+        lines += ['', f'full run, 3 tasks x {a.n_images} images, {a.epochs} + {a.epochs} epochs, batch {a.bs[0]}, compile {a.compile}:', '',
                   '| stage | wall time (s) |', '|---|---|'] + [f'| {k[:-2]} | {v:.1f} |' for k, v in tm.items()]
     text = '\n'.join(lines) + '\n'
     print(text)

@@ -10,10 +10,10 @@ from fastai.callback.core import Callback
 # %% auto #0
 __all__ = ['WEIGHTINGS', 'Weighting', 'Uncertainty', 'DWA', 'project_simplex', 'MinMax', 'make_weighting']
 
-# %% ../nbs/06a_weighting.ipynb #0838bf6f
+# %% ../nbs/06a_weighting.ipynb #1287cd3e
 class Weighting(Callback):
     "Equal weighting, and the base of every strategy: back-propagate `combine(losses)` of the per-task losses."
-    order = 1   # before `NormPenalty` (5), which adds the norm term to the weighted loss
+    order = 1   # before `AuxLoss` (6), which adds a model's own penalty to the weighted loss
     name = 'equal'
     def __init__(self,
                  n_tasks:int, # number of tasks (losses per step)
@@ -40,8 +40,13 @@ class Weighting(Callback):
         if self.training: self.learn.loss_grad = self.combine(self.learn.loss_func.last)
     def after_step(self): self.update(self.learn.loss_func.last.detach().float())
     def after_epoch(self): self.end_epoch(); self.history.append(self.weights().tolist())
+    # what `dmo_nb.single.Checkpoint` saves and restores
+    _state = ('history',)
+    def state_dict(self)->dict: return {k: getattr(self, k) for k in self._state}
+    def load_state_dict(self, d:dict):
+        for k in self._state: setattr(self, k, d[k])
 
-# %% ../nbs/06a_weighting.ipynb #e4b1e558
+# %% ../nbs/06a_weighting.ipynb #9444116a
 class Uncertainty(Weighting):
     "Kendall et al. (2018): loss sum_k exp(-s_k) L_k + s_k/2 with learned log-variances s_k (weights exp(-s_k))."
     name = 'uncertainty'
@@ -52,6 +57,7 @@ class Uncertainty(Weighting):
         super().__init__(n_tasks)
         if not (isinstance(lr, (int, float)) and 0 < lr < np.inf): raise ValueError(f'`lr` must be a number > 0; got {lr!r}')
         self.lr, self.s = lr, torch.zeros(n_tasks, dtype=torch.float64)
+    _state = Weighting._state + ('s',)
     def weights(self): return torch.exp(-self.s).float()
     def combine(self, losses):
         self._check(losses)
@@ -61,7 +67,7 @@ class Uncertainty(Weighting):
         self.s = self.s.to(losses.device)   # state lives where the losses are: no host sync per step
         self.s -= self.lr * (0.5 - torch.exp(-self.s) * losses.detach().double())
 
-# %% ../nbs/06a_weighting.ipynb #286845bb
+# %% ../nbs/06a_weighting.ipynb #b5020b66
 class DWA(Weighting):
     "Liu et al. (2019): weights K softmax(r/T) from the ratio r of each task's last two epoch-mean losses."
     name = 'dwa'
@@ -73,6 +79,7 @@ class DWA(Weighting):
         if not (isinstance(temp, (int, float)) and 0 < temp < np.inf): raise ValueError(f'`temp` must be a number > 0; got {temp!r}')
         self.temp, self.w, self.epoch_means = temp, torch.ones(n_tasks), []
         self._sum, self._n = torch.zeros(n_tasks, dtype=torch.float64), 0
+    _state = Weighting._state + ('w', 'epoch_means', '_sum', '_n')
     def before_fit(self):
         self.w, self.epoch_means, self._sum, self._n = torch.ones(self.n), [], self._sum.zero_(), 0
         super().before_fit()
@@ -97,7 +104,7 @@ def project_simplex(v:torch.Tensor, # any vector
     k = (u - css / j > 0).sum().view(1)   # the condition holds exactly for the first k sorted entries
     return (v - css.gather(0, k - 1) / k).clamp_min(0)   # no host sync: usable on the GPU every step
 
-# %% ../nbs/06a_weighting.ipynb #6baeecea
+# %% ../nbs/06a_weighting.ipynb #5462a079
 class MinMax(Weighting):
     "Guo et al. (2024): task weights on the simplex, updated by projected gradient ascent on the weighted loss."
     name = 'minmax'
@@ -111,6 +118,7 @@ class MinMax(Weighting):
         if not (isinstance(gamma, (int, float)) and 0 <= gamma < np.inf): raise ValueError(f'`gamma` must be a number >= 0; got {gamma!r}')
         self.lr, self.gamma = lr, gamma
         self.lam = torch.full((n_tasks,), 1 / n_tasks, dtype=torch.float64)
+    _state = Weighting._state + ('lam',)
     def weights(self): return (self.n * self.lam).float()
     def update(self, losses):
         lam = self.lam.to(losses.device)

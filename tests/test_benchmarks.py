@@ -12,3 +12,13 @@ def test_speed_benchmark_smoke(tmp_path, capsys):
                  'ceiling + masks re-applied each step', '| single |', '| groups |'):
         assert what in out, what
     assert (tmp_path/'speed.md').read_text().strip() in out
+
+def test_training_step_dispatches_about_as_many_ops_as_the_plain_loop(tmp_path):
+    "Launch-bound GPUs pay per operation: dmo_nb's step stays near the plain loop's count, far below fastai's own SGD."
+    import json
+    speed.main(['--device', 'cpu', '--size', '16', '--depth', '18', '--width', '4', '--bs', '32', '--n-images', '96',
+                '--steps', '2', '--warmup', '1', '--epochs', '1', '--out', str(tmp_path)])
+    ops = {r['what']: r['ops'] for r in json.loads((tmp_path/'speed.json').read_text())['rows']}
+    plain, ours, fastai = ops['model-only ceiling (plain loop)'], ops['single-task stage (fastai Learner)'], ops["single-task stage with fastai's own SGD"]
+    assert ours < 1.25 * plain < fastai, ops
+    assert ops['group stage, 2 tasks x batch 32, masks held'] < 1.5 * plain, ops   # the Eq. 5 norm term adds no per-weight kernels

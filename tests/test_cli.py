@@ -15,3 +15,14 @@ def test_console_script_bad_input(tmp_path):
     r = subprocess.run([str(EXE), 'run', '--tau-sim', '3', '--out', str(tmp_path/'r')], capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and '`tau_sim` must be a number in [-1, 1]' in r.stderr and 'Traceback' not in r.stderr
     assert not (tmp_path/'r').exists()
+
+def test_cli_builds_the_scenario_once(tmp_path, monkeypatch):
+    "A CLI call checks its settings by building the scenario, then every stage and every sweep size reuses it."
+    import dmo_nb.pipeline as pl
+    calls = []; real = pl.build_scenario
+    monkeypatch.setattr(pl, 'build_scenario', lambda cfg: calls.append(cfg.scenario) or real(cfg))
+    argv = ['--tasks', 'shapes', 'colors', '--n-train', '64', '--n-test', '16', '--epochs', '1', '--ft-epochs', '1', '--width', '4',
+            '--bs', '32', '--quiet', '--out', str(tmp_path/'r')]
+    assert pl.main(['sweep', '--widths', '4', '8', '--depths', '10', *argv]) == 0
+    assert calls == ['synthetic'], calls
+    assert len(list((tmp_path/'r'/'sweep').iterdir())) == 2   # width 4 and width 8, both at depth 10

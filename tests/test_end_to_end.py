@@ -114,6 +114,34 @@ def test_rerun_reuses_and_resumes(tmp_path, capsys, monkeypatch):
     assert 'reusing single-task artifacts for 3 task(s)' in capsys.readouterr().out
     assert len(list(out.glob('dmo-*'))) == 2
 
+def test_killed_training_resumes_at_its_next_epoch(tmp_path, capsys, monkeypatch):
+    "A kill inside a task's training keeps its finished epochs: the re-run resumes there and ends as an uninterrupted run."
+    import dmo_nb.single as single
+    settings = {**TINY, 'tasks': ['shapes', 'colors'], 'epochs': 3, 'ft_epochs': 2, 'checkpoint_s': 0, 'quiet': False}
+    ref = run(Config(out=str(tmp_path/'ref'), **settings))
+    real = single.Checkpoint.after_epoch
+    def dying(self):
+        real(self)
+        if self.epoch == 1 and self.learn.model.tasks == ['colors']: raise KeyboardInterrupt('killed')
+    monkeypatch.setattr(single.Checkpoint, 'after_epoch', dying)
+    out = tmp_path/'r'
+    with pytest.raises(KeyboardInterrupt): run(Config(out=str(out), **settings))
+    monkeypatch.setattr(single.Checkpoint, 'after_epoch', real)
+    cks = list((out/'single').glob('colors-*.ckpt'))
+    assert len(cks) == 1 and torch.load(cks[0], weights_only=False)['epoch'] == 1
+    assert not list((out/'single').glob('shapes-*.ckpt')), 'a finished task leaves no checkpoint'
+    capsys.readouterr()
+    rep = run(Config(out=str(out), **settings))
+    log = capsys.readouterr().out
+    assert '[single] colors: resuming from' in log and 'reusing single-task artifacts for 1 task(s): shapes' in log
+    assert not list(out.rglob('*.ckpt')), 'checkpoints are deleted once their artifact is written'
+    for name in ('shapes', 'colors'):
+        a = torch.load(next((out/'single').glob(f'{name}-*.pt')), weights_only=False)
+        b = torch.load(next((tmp_path/'ref'/'single').glob(f'{name}-*.pt')), weights_only=False)
+        assert a['batch_losses'] == b['batch_losses'] and a['test_acc'] == b['test_acc']
+        assert all(torch.equal(a['state'][k], v) for k, v in b['state'].items())
+    assert rep['groups'] == ref['groups'] and rep['accuracy'] == ref['accuracy']
+
 def test_independent_init(tmp_path, monkeypatch):
     "By default every task network starts from one initialisation; `independent_init` gives each its own."
     import dmo_nb.pipeline as pl
