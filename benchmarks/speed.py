@@ -9,7 +9,7 @@ On a CUDA device one more row replays the whole plain-loop step from a CUDA grap
 time there, so it shows how far past the batch-64 launch bound the same network can go.
 
 `ops/step` counts the tensor operations one training step dispatches (view operations excluded: they launch
-no kernel), from data gathering and augmentation to the optimiser and callbacks. It is counted on the CPU with
+no kernel), from data gathering and augmentation to the optimiser and callbacks. It is counted on the CPU, in fp32, with
 the same network depth and options, so it does not depend on the device; at batch 64 a GPU is bound by
 kernel launches, and a stage whose step dispatches more operations than the plain loop cannot reach its
 images/s. The row with fastai's own SGD shows what dmo_nb's optimiser (`dmo_nb.single.sgd`) saves.
@@ -70,7 +70,8 @@ def ceiling(args, dev, bs, masks=False, count=False):
     x = torch.randn(bs, 3, args.size, args.size, device=dev); y = torch.randint(0, 10, (bs,), device=dev)
     if args.channels_last: x = x.contiguous(memory_format=torch.channels_last)
     ps = list(prunable(m).values()); ms = [(torch.rand_like(p) < 0.2).to(p.dtype) for p in ps]
-    ac = torch.autocast(dev.type, dtype=torch.bfloat16) if args.amp == 'bf16' else torch.autocast(dev.type, enabled=False)
+    # counted without autocast, as the stages' counts are (their CUDA autocast does not act on the CPU)
+    ac = torch.autocast(dev.type, dtype=torch.bfloat16) if args.amp == 'bf16' and not count else torch.autocast(dev.type, enabled=False)
     def step():
         with ac: loss = F.cross_entropy(m(x), y)
         opt.zero_grad(set_to_none=True); loss.backward(); opt.step()

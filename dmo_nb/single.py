@@ -140,7 +140,7 @@ def sgd(params, # a flat list (all decay), or the two groups of `wd_groups`
     opt = DecoupledSGD([dict(params=list(g), do_wd=i == 0) for i, g in enumerate(groups)], lr=lr, mom=mom, wd=wd)
     return OptimWrapper(opt=opt, hp_map={'momentum': 'mom'})
 
-# %% ../nbs/02_single.ipynb #27b4cc7a
+# %% ../nbs/02_single.ipynb #e39216df
 def single_learner(task:Task, # the task to learn
                    model:torch.nn.Module, # e.g. from `task_net`
                    bs:int=64, # batch size
@@ -163,7 +163,7 @@ def single_learner(task:Task, # the task to learn
                     splitter=wd_groups, lr=lr, wd=wd, metrics=accuracy, cbs=[LossCurve()] + speed_cbs(amp) + list(cbs or []))
     return learn
 
-# %% ../nbs/02_single.ipynb #1ee4774f
+# %% ../nbs/02_single.ipynb #04b549b6
 @torch.no_grad()
 def sample_losses(learn:Learner, # a trained learner
                   task:Task, # the task whose training samples are scored
@@ -184,7 +184,7 @@ def test_accuracy(learn:Learner, # a trained learner
     preds, targs = learn.get_preds(dl=dl)
     return float((preds.argmax(1) == targs).float().mean() * 100)
 
-# %% ../nbs/02_single.ipynb #cc793c34
+# %% ../nbs/02_single.ipynb #24715cd6
 def fit(learn:Learner, # the learner to train
         epochs:int, # epochs
         lr:float, # peak learning rate of the one-cycle schedule
@@ -205,7 +205,7 @@ def fit(learn:Learner, # the learner to train
             with learn.no_bar(): learn.fit_one_cycle(epochs, lr)
         finally: learn.logger = old
 
-# %% ../nbs/02_single.ipynb #4a326b93
+# %% ../nbs/02_single.ipynb #35f8fed7
 def _loader_rngs(dls)->list:
     "The `random.Random` of every data loader (a multi-task loader holds one per task)."
     return [d for dl in (dls.train, dls.valid) for d in getattr(dl, 'loaders', [dl])]
@@ -239,23 +239,25 @@ class Checkpoint(Callback):
             if ck['cuda_rng'] is not None and torch.cuda.is_available(): torch.cuda.set_rng_state_all(ck['cuda_rng'])
             for k, cb in self._stateful().items():
                 if k in ck['callbacks']: cb.load_state_dict(ck['callbacks'][k])
+            if ck.get('scaler') and getattr(self.learn, 'scaler', None) is not None: self.learn.scaler.load_state_dict(ck['scaler'])
     def after_epoch(self):
         if self.epoch < self.skip: return
         if self.epoch < self.n_epoch - 1 and time.time() - self.last < self.every_s: return
         atomic_save(dict(n_epoch=self.n_epoch, epoch=self.epoch, model=self.learn.model.state_dict(), opt=self.learn.opt.state_dict(),
                          loader_rngs=[dl.rng.getstate() for dl in _loader_rngs(self.dls)], torch_rng=torch.get_rng_state(),
                          cuda_rng=torch.cuda.get_rng_state_all() if torch.cuda.is_initialized() else None,
-                         callbacks={k: cb.state_dict() for k, cb in self._stateful().items()}), self.path)
+                         callbacks={k: cb.state_dict() for k, cb in self._stateful().items()},
+                         scaler=sc.state_dict() if (sc := getattr(self.learn, 'scaler', None)) is not None else None), self.path)
         self.last = time.time()
 
-# %% ../nbs/02_single.ipynb #11133619
+# %% ../nbs/02_single.ipynb #b3d6363e
 def checkpoint_cbs(checkpoint, # None, a file, or a `Checkpoint`
                   )->list:
     "The callbacks of a training function's `checkpoint` argument: none, or one `Checkpoint`."
     if checkpoint is None: return []
     return [checkpoint if isinstance(checkpoint, Checkpoint) else Checkpoint(checkpoint)]
 
-# %% ../nbs/02_single.ipynb #398af670
+# %% ../nbs/02_single.ipynb #54c9d202
 def train_single(task:Task, # the task to learn
                  init:dict, # shared backbone initialisation (`shared_init`)
                  depth:int=18, # backbone depth
