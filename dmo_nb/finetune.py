@@ -39,7 +39,7 @@ class MultiTaskDL:
         for l in self.loaders: l.to(device)
         self.device = device; return self
 
-# %% ../nbs/06_finetune.ipynb #e3ed77da
+# %% ../nbs/06_finetune.ipynb #c7486caa
 class MultiTaskLoss:
     "Sum over tasks of (weighted) cross-entropy: `loss(preds, *ys)` with one prediction and one target per task."
     def __init__(self,
@@ -51,8 +51,10 @@ class MultiTaskLoss:
         return torch.stack([F.cross_entropy(p, y) for p, y in zip(preds, ys)])
     def __call__(self, preds, *ys):
         l = self.last = self.per_task(preds, *ys)   # kept for weighting callbacks (`dmo_nb.weighting`)
-        w = torch.ones_like(l) if self.weights is None else torch.as_tensor(self.weights, dtype=l.dtype, device=l.device)
-        return (w * l).sum()
+        if self.weights is None: return l.sum()
+        if not isinstance(self.weights, torch.Tensor) or self.weights.device != l.device:   # copied to the device once, not per step
+            self.weights = torch.as_tensor(self.weights, dtype=l.dtype).to(l.device)
+        return (self.weights.to(l.dtype) * l).sum()
 
 class NormPenalty(Callback):
     "Add the gradient of `reg * ||w||_2` over all trainable parameters before each step (the second term of Eq. 5)."
@@ -60,10 +62,13 @@ class NormPenalty(Callback):
     def __init__(self,
                  reg:float=1e-3, # coefficient of the norm term
                 ): self.reg = reg
+    def before_fit(self): self._of = None
     @torch.no_grad()
     def before_step(self):
         if not self.training or self.reg == 0: return
-        ps = [p for p in self.learn.model.parameters() if p.requires_grad]
+        if getattr(self, '_of', None) is not self.learn.model:   # the parameter list is built once per fit and model
+            self._of, self._ps = self.learn.model, [p for p in self.learn.model.parameters() if p.requires_grad]
+        ps = self._ps
         for p in ps:
             if p.grad is None: p.grad = torch.zeros_like(p)
         norm = torch.linalg.vector_norm(torch.stack(torch._foreach_norm(ps)))

@@ -94,7 +94,7 @@ def prepare_model(model:torch.nn.Module, # the network
     if compile: model.compile(mode=compile)
     return model
 
-# %% ../nbs/02_single.ipynb #b63378c9
+# %% ../nbs/02_single.ipynb #21eb8366
 class DecoupledSGD(torch.optim.SGD):
     "torch's SGD (fused or multi-tensor) with fastai's decoupled weight decay on the groups whose `do_wd` is set."
     def __init__(self,
@@ -136,7 +136,7 @@ def sgd(params, # a flat list (all decay), or the two groups of `wd_groups`
        )->OptimWrapper:
     "fastai `opt_func`: `DecoupledSGD` in an `OptimWrapper`; with `wd_groups`, the second group never decays."
     params = list(params)
-    groups = params if params and isinstance(params[0], (list, tuple)) else [params]
+    groups = [params] if not params or isinstance(params[0], torch.Tensor) else params   # splitters may give fastcore `L`s
     opt = DecoupledSGD([dict(params=list(g), do_wd=i == 0) for i, g in enumerate(groups)], lr=lr, mom=mom, wd=wd)
     return OptimWrapper(opt=opt, hp_map={'momentum': 'mom'})
 

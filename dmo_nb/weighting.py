@@ -10,7 +10,7 @@ from fastai.callback.core import Callback
 # %% auto #0
 __all__ = ['WEIGHTINGS', 'Weighting', 'Uncertainty', 'DWA', 'project_simplex', 'MinMax', 'make_weighting']
 
-# %% ../nbs/06a_weighting.ipynb #1287cd3e
+# %% ../nbs/06a_weighting.ipynb #e9d0a8ad
 class Weighting(Callback):
     "Equal weighting, and the base of every strategy: back-propagate `combine(losses)` of the per-task losses."
     order = 1   # before `AuxLoss` (6), which adds a model's own penalty to the weighted loss
@@ -25,9 +25,9 @@ class Weighting(Callback):
         "Current weight of each task."
         return torch.ones(self.n)
     def combine(self, losses:torch.Tensor)->torch.Tensor:
-        "The loss to back-propagate: the weighted sum of the per-task `losses`."
+        "The loss to back-propagate: the weighted sum of the per-task `losses` (here all weights are 1)."
         self._check(losses)
-        return (self.weights().to(losses) * losses).sum()
+        return losses.sum()   # no weight tensor: nothing to copy to the device at every step
     def update(self, losses:torch.Tensor):
         "Move the weights after an optimiser step, given that step's detached per-task losses."
     def end_epoch(self):
@@ -67,7 +67,7 @@ class Uncertainty(Weighting):
         self.s = self.s.to(losses.device)   # state lives where the losses are: no host sync per step
         self.s -= self.lr * (0.5 - torch.exp(-self.s) * losses.detach().double())
 
-# %% ../nbs/06a_weighting.ipynb #b5020b66
+# %% ../nbs/06a_weighting.ipynb #23608029
 class DWA(Weighting):
     "Liu et al. (2019): weights K softmax(r/T) from the ratio r of each task's last two epoch-mean losses."
     name = 'dwa'
@@ -83,7 +83,11 @@ class DWA(Weighting):
     def before_fit(self):
         self.w, self.epoch_means, self._sum, self._n = torch.ones(self.n), [], self._sum.zero_(), 0
         super().before_fit()
-    def weights(self): return self.w.clone()
+    def weights(self): return self.w.cpu()
+    def combine(self, losses):
+        self._check(losses)
+        self.w = self.w.to(losses.device)   # one copy per epoch (`end_epoch` makes the new weights on the CPU), none per step
+        return (self.w.to(losses.dtype) * losses).sum()
     def update(self, losses):
         self._sum = self._sum.to(losses.device) + losses.detach().double(); self._n += 1
     def end_epoch(self):
@@ -104,7 +108,7 @@ def project_simplex(v:torch.Tensor, # any vector
     k = (u - css / j > 0).sum().view(1)   # the condition holds exactly for the first k sorted entries
     return (v - css.gather(0, k - 1) / k).clamp_min(0)   # no host sync: usable on the GPU every step
 
-# %% ../nbs/06a_weighting.ipynb #5462a079
+# %% ../nbs/06a_weighting.ipynb #529a5083
 class MinMax(Weighting):
     "Guo et al. (2024): task weights on the simplex, updated by projected gradient ascent on the weighted loss."
     name = 'minmax'
@@ -120,6 +124,10 @@ class MinMax(Weighting):
         self.lam = torch.full((n_tasks,), 1 / n_tasks, dtype=torch.float64)
     _state = Weighting._state + ('lam',)
     def weights(self): return (self.n * self.lam).float()
+    def combine(self, losses):
+        self._check(losses)
+        self.lam = self.lam.to(losses.device)   # state lives where the losses are: no copy per step
+        return (self.n * self.lam.to(losses.dtype) * losses).sum()
     def update(self, losses):
         lam = self.lam.to(losses.device)
         self.lam = project_simplex(lam + self.lr * (losses.detach().double() - self.gamma * (lam - 1 / self.n)))

@@ -22,3 +22,17 @@ def test_training_step_dispatches_about_as_many_ops_as_the_plain_loop(tmp_path):
     plain, ours, fastai = ops['model-only ceiling (plain loop)'], ops['single-task stage (fastai Learner)'], ops["single-task stage with fastai's own SGD"]
     assert ours < 1.25 * plain < fastai, ops
     assert ops['group stage, 2 tasks x batch 32, masks held'] < 1.5 * plain, ops   # the Eq. 5 norm term adds no per-weight kernels
+
+def test_equal_weighting_adds_no_operations_to_a_step():
+    "DMO's group fine-tuning always passes a weighting: the default one costs one sum per step, and no weight tensor copied to the device."
+    import torch
+    from argparse import Namespace
+    from dmo_nb.weighting import make_weighting
+    a = Namespace(size=16, depth=10, width=4, amp=None, channels_last=False)
+    def counted(weighting):
+        learn = speed.group_learner_of(a, 16)(torch.device('cpu'), None)
+        if weighting: learn.add_cb(make_weighting(weighting, 2))
+        learn.add_cb(speed.CountStep())
+        with learn.no_logging(), learn.no_bar(): learn.fit(1, 0.01)
+        return learn.step_ops
+    assert counted('equal') <= counted(None) + 1   # its combine re-sums the per-task losses
