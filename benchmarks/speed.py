@@ -42,8 +42,13 @@ class OpCount(TorchDispatchMode):
     SKIP = {'empty', 'empty_strided', 'empty_like', 'lift_fresh'}
     def __init__(self): super().__init__(); self.n = 0
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-        if not func.is_view and func.overloadpacket.__name__ not in self.SKIP: self.n += 1
+        if not _is_view(func) and func.overloadpacket.__name__ not in self.SKIP: self.n += 1
         return func(*args, **(kwargs or {}))
+
+def _is_view(func)->bool:
+    "Whether an aten overload returns an alias of an input (from its schema where `is_view` is not there)."
+    v = getattr(func, 'is_view', None)
+    return v if v is not None else any(r.alias_info is not None and not r.alias_info.is_write for r in func._schema.returns)
 
 class CountStep(Callback):
     "Count the operations of the third training step, from the end of the second (so data loading is included)."
