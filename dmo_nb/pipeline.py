@@ -23,9 +23,9 @@ from .baselines import BASELINES
 from .report import write_report, copy_report, results_table
 
 # %% auto #0
-__all__ = ['WEIGHT_MODES', 'Config', 'build_scenario', 'resolve', 'single_key', 'log', 'run_single', 'trained_net',
-           'similarity_inputs', 'make_plan', 'plan_key', 'run_groups', 'load_group', 'build_report', 'run', 'start_run',
-           'plan_and_run', 'run_plan', 'main']
+__all__ = ['WEIGHT_MODES', 'TRAINING_FLAGS', 'Config', 'build_scenario', 'resolve', 'flags_key', 'single_key', 'log',
+           'stage_checkpoint', 'run_single', 'trained_net', 'similarity_inputs', 'make_plan', 'plan_key', 'run_groups',
+           'load_group', 'build_report', 'run', 'start_run', 'plan_and_run', 'run_plan', 'main']
 
 # %% ../nbs/10_pipeline.ipynb #20ec1625
 WEIGHT_MODES = ('cka', 'delta', 'final')
@@ -156,18 +156,34 @@ def resolve(cfg:Config, # settings
     if cfg.pretrained: imagenet_weights_path(cfg.download)   # missing weights fail here, before any training
     return cfg.validate(), sc
 
-# %% ../nbs/10_pipeline.ipynb #2be772a1
+# %% ../nbs/10_pipeline.ipynb #d954ba98
+TRAINING_FLAGS = ('pretrained', 'amp', 'channels_last', 'compile')   # change a trained network; keyed only when set
+
+def flags_key(cfg:Config, # resolved config
+              names:tuple=TRAINING_FLAGS, # the settings to include
+             )->dict:
+    "The settings among `names` that are set: the part of a cache key that keeps old keys when a new flag is off."
+    return {k: getattr(cfg, k) for k in names if getattr(cfg, k)}
+
 def single_key(cfg:Config, task:str)->str:
     "Hash of everything that determines the single-task network of `task`."
     return stable_hash(dict(scenario=cfg.scenario, task=task, n_train=cfg.n_train, n_test=cfg.n_test, size=cfg.size, seed=cfg.seed,
                             depth=cfg.depth, width=cfg.width, epochs=cfg.epochs, bs=cfg.bs, lr=cfg.lr, wd=cfg.wd, mom=cfg.mom,
-                            **{k: getattr(cfg, k) for k in ('independent_init', 'pretrained', 'amp', 'channels_last', 'compile') if getattr(cfg, k)}))
+                            **flags_key(cfg, ('independent_init',) + TRAINING_FLAGS)))
 
 def log(cfg:Config, # the run's config (nothing is printed when `cfg.quiet`)
         *msg, # what to print
        ):
     "Print a progress line of the pipeline unless the run is quiet."
     if not cfg.quiet: print(*msg, flush=True)
+
+def stage_checkpoint(cfg:Config, # resolved config
+                     path, # the checkpoint file, next to the artifact the training will write
+                     prefix:str, # how the log names what is trained, e.g. '[group 0]'
+                    )->Checkpoint:
+    "The `Checkpoint` of one training of the run (saying so when it resumes); delete the file once the artifact is written."
+    if Path(path).exists(): log(cfg, f'{prefix} resuming from {path}')
+    return Checkpoint(path, cfg.checkpoint_s)
 
 def run_single(cfg:Config, # resolved config
                sc:Scenario, # its scenario
@@ -185,15 +201,14 @@ def run_single(cfg:Config, # resolved config
         log(cfg, f'[single] training {t.name} ({i+1}/{len(sc)}): {len(t.x_train)} images, {cfg.epochs} epochs')
         start = shared_init(cfg.depth, cfg.width, seed=stable_hash([cfg.seed, t.name], 8)) if cfg.independent_init else init
         ck = p.with_suffix('.ckpt')   # finished epochs survive a kill; gone once the artifact is written
-        if ck.exists(): log(cfg, f'[single] {t.name}: resuming from {ck}')
         a = train_single(t, start, cfg.depth, cfg.width, cfg.epochs, cfg.bs, cfg.lr, cfg.wd, cfg.mom, cfg.device, cfg.seed, cfg.quiet,
-                         cfg.amp, cfg.channels_last, checkpoint=Checkpoint(ck, cfg.checkpoint_s), compile=cfg.compile)
+                         cfg.amp, cfg.channels_last, checkpoint=stage_checkpoint(cfg, ck, f'[single] {t.name}:'), compile=cfg.compile)
         atomic_save(a, p); ck.unlink(missing_ok=True); arts.append(a)
         log(cfg, f'[single] {t.name}: test accuracy {a["test_acc"]:.2f}% ({a["time_s"]:.1f}s)')
     if reused: log(cfg, f'[single] reusing single-task artifacts for {len(reused)} task(s): {", ".join(reused)} (from {out})')
     return init, arts
 
-# %% ../nbs/10_pipeline.ipynb #72267db4
+# %% ../nbs/10_pipeline.ipynb #0f1239c1
 def trained_net(cfg:Config, # resolved config
                 task, # the network's `Task`
                 init:dict, # shared initialisation
@@ -236,7 +251,7 @@ def make_plan(cfg:Config, # resolved config
                 settings=dict(alpha=cfg.alpha, tau_sim=cfg.tau_sim, tau=cfg.tau, min_keep=cfg.min_keep, reading=cfg.reading,
                               weight_mode=cfg.weight_mode))
 
-# %% ../nbs/10_pipeline.ipynb #0bc0e611
+# %% ../nbs/10_pipeline.ipynb #d1f9e199
 def plan_key(cfg:Config, names:list, plan:dict)->str:
     "Hash of what the group stage's results depend on: the single-task networks, the plan, fine-tuning settings."
     return stable_hash(dict(single=[single_key(cfg, n) for n in names], groups=plan['groups'], keep=plan['keep_ratio'],
@@ -271,10 +286,9 @@ def run_groups(cfg:Config, # resolved config
         log(cfg, f'[group {gi}] fine-tuning {g}: keeps {sum(int(u.sum()) for u in union.values()):,} of '
                  f'{sum(u.numel() for u in union.values()):,} prunable weights, {cfg.ft_epochs} epochs')
         ck = run_dir/f'group_{gi}.ckpt'
-        if ck.exists(): log(cfg, f'[group {gi}] resuming from {ck}')
         ft = finetune_group(net, tasks, union, cfg.ft_epochs, cfg.bs, cfg.ft_lr, cfg.wd, cfg.mom, cfg.reg, cfg.device, cfg.seed, cfg.quiet,
                             cbs=cbs, amp=cfg.amp, channels_last=cfg.channels_last, weighting=make_weighting(cfg.weighting, len(tasks)),
-                            checkpoint=Checkpoint(ck, cfg.checkpoint_s), compile=cfg.compile)
+                            checkpoint=stage_checkpoint(cfg, ck, f'[group {gi}]'), compile=cfg.compile)
         net.load_state_dict(ft['state'])
         nbytes = save_sparse(net.state_dict(), list(prunable(net)), gp,
                              meta=dict(depth=cfg.depth, width=cfg.width, heads={t.name: t.n_classes for t in tasks}))
@@ -287,7 +301,7 @@ def run_groups(cfg:Config, # resolved config
         log(cfg, f'[group {gi}] done: ' + ', '.join(f'{k} {v:.2f}%' for k, v in ft['test_acc'].items()) + f' ({ft["time_s"]:.1f}s)')
     return results
 
-# %% ../nbs/10_pipeline.ipynb #7a7e7108
+# %% ../nbs/10_pipeline.ipynb #a3da1eed
 def load_group(path, # a group_<i>.pt file
               )->MultiHeadNet:
     "Rebuild a saved group network (sparse file) as a `MultiHeadNet`."
@@ -295,7 +309,7 @@ def load_group(path, # a group_<i>.pt file
     net = MultiHeadNet(resnet(meta['depth'], meta['width']), meta['heads']); net.load_state_dict(state)
     return net
 
-# %% ../nbs/10_pipeline.ipynb #5fa656b1
+# %% ../nbs/10_pipeline.ipynb #fe2bc14c
 def build_report(cfg:Config, sc:Scenario, arts:list, plan:dict, groups:list, timing:dict)->dict:
     "The report dict (see `dmo_nb.report.check_report`) of a finished run."
     names = sc.names
@@ -367,7 +381,7 @@ def run_plan(cfg:Config, # resolved config
     log(cfg, f'report: {out/"report.json"} (table {out/"table.md"}, figures {out/"figures"}); this setting: {run_dir}')
     return rep
 
-# %% ../nbs/10_pipeline.ipynb #77ebebe7
+# %% ../nbs/10_pipeline.ipynb #668b4847
 def _config_flags(r:argparse.ArgumentParser):
     "Add one flag per `Config` setting to the sub-command parser `r`."
     for f in dataclasses.fields(Config):
