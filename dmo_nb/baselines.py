@@ -11,7 +11,7 @@ from scipy.spatial.distance import squareform
 from scipy.stats import spearmanr
 from .data import Task
 from .models import resnet, MultiHeadNet, n_params, ResNetBackbone
-from .single import fit, checkpoint_cbs
+from .single import fit, checkpoint_cbs, check_finite
 from .finetune import group_learner, evaluate_group
 from .weighting import make_weighting, WEIGHTINGS
 
@@ -383,6 +383,7 @@ def train_baseline(model:nn.Module, # from `build_baseline`
                    cbs:list=None, # extra fastai callbacks
                    checkpoint=None, # file (or `dmo_nb.single.Checkpoint`) to save the training state to after epochs and resume from
                    compile:str=None, # `torch.compile` mode of the network (`dmo_nb.single.prepare_model`), None: eager
+                   schedule:str='one_cycle', # learning-rate schedule (`dmo_nb.single.fit`)
                   )->dict:
     "Train a baseline on all its tasks at once; return state, per-task test accuracy, #P, loss curve and task weights."
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1: raise ValueError(f'`epochs` must be an integer >= 1; got {epochs!r}')
@@ -390,7 +391,8 @@ def train_baseline(model:nn.Module, # from `build_baseline`
     t0 = time.time()
     learn = group_learner(model, tasks, None, bs, lr, wd, mom, reg=0, device=device, seed=seed, amp=amp, channels_last=channels_last,
                           weighting=wt, cbs=list(cbs or []) + checkpoint_cbs(checkpoint), compile=compile)
-    fit(learn, epochs, lr, quiet, label=f'  {type(model).__name__}')
+    fit(learn, epochs, lr, quiet, label=f'  {type(model).__name__}', schedule=schedule, mom=mom)
+    check_finite(learn.model.state_dict(), f'the {type(model).__name__} network')
     acc = evaluate_group(learn.model, tasks, device=device)
     model = learn.model.cpu().to(memory_format=torch.contiguous_format)
     extra = {'active_layers': model.active_layers()} if isinstance(model, TAPS) else {}

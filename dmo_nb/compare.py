@@ -11,12 +11,12 @@ import matplotlib
 import matplotlib.pyplot as plt
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 import seaborn as sns
-from .core import atomic_save, atomic_write_json, atomic_write_text, load_json, stable_hash
+from .core import atomic_write, atomic_save, atomic_write_json, atomic_write_text, load_json, stable_hash, reusable, load_artifact, run_lock, discard
 from .models import DEPTHS, n_params
 from .measure import probe_images, probe_features
 from .baselines import BASELINES, PAPER_REFS, build_baseline, train_baseline, rsa_similarity, rsa_groups
 from .report import method_table, fmt_params
-from .pipeline import Config, resolve, start_run, plan_and_run, log, trained_net, single_key, flags_key, stage_checkpoint
+from .pipeline import Config, resolve, start_run, plan_and_run, log, trained_net, single_key, flags_key, schedule_key, stage_checkpoint
 
 # %% auto #0
 __all__ = ['METHODS', 'LABELS', 'SWEEP_WIDTHS', 'SWEEP_DEPTHS', 'SWEEP_METHODS', 'check_methods', 'check_sizes', 'rsa_plan',
@@ -69,7 +69,7 @@ def baseline_key(cfg:Config, # resolved config
     return stable_hash(dict(method=method, scenario=cfg.scenario, tasks=list(names), n_train=cfg.n_train, n_test=cfg.n_test,
                             size=cfg.size, seed=cfg.seed, depth=cfg.depth, width=cfg.width, epochs=cfg.epochs, bs=cfg.bs, lr=cfg.lr,
                             wd=cfg.wd, mom=cfg.mom, weighting=cfg.weighting, extra=extra or {},
-                            **flags_key(cfg)))
+                            **schedule_key(cfg), **flags_key(cfg)))
 
 def run_baseline(cfg:Config, # resolved config
                  sc, # its scenario
@@ -85,19 +85,20 @@ def run_baseline(cfg:Config, # resolved config
         n_groups = options.pop('n_groups', None)
         extra = dict(options, n_groups=n_groups, probe_per_task=cfg.probe_per_task, single=[single_key(cfg, n) for n in sc.names])
     d = Path(cfg.out)/'compare'; stem = f'{method}-{baseline_key(cfg, method, sc.names, extra)}'
-    if (d/f'{stem}.json').exists() and (d/f'{stem}.pt').exists():
+    if reusable(d/f'{stem}.pt', f'training {method} again') and reusable(d/f'{stem}.json', f'training {method} again'):
         log(cfg, f'[{method}] reusing finished result ({d/stem}.json)'); return load_json(d/f'{stem}.json')
     log(cfg, f'[{method}] training {LABELS[method]} on {len(sc)} tasks, {cfg.epochs} epochs')
     if rsa: options['groups'] = rsa_plan(cfg, sc, init, arts, n_groups)['groups']
     net = build_baseline(method, sc.tasks, cfg.depth, cfg.width, init, **options)
     ck = d/f'{stem}.ckpt'
     r = train_baseline(net, sc.tasks, cfg.epochs, cfg.bs, cfg.lr, cfg.wd, cfg.mom, cfg.weighting, cfg.device, cfg.seed, cfg.quiet,
-                       cfg.amp, cfg.channels_last, checkpoint=stage_checkpoint(cfg, ck, f'[{method}]'), compile=cfg.compile)
+                       cfg.amp, cfg.channels_last, checkpoint=stage_checkpoint(cfg, ck, f'[{method}]'), compile=cfg.compile,
+                       schedule=cfg.schedule)
     atomic_save(dict(state=r['state'], method=method, options=options), d/f'{stem}.pt')
     row = dict(method=method, accuracy=r['test_acc'], params=r['params'], time_s=r['time_s'], task_weights=r['task_weights'],
                epoch_losses=r['epoch_losses'], options=options,
                **({'active_layers': r['active_layers']} if 'active_layers' in r else {}))
-    atomic_write_json(row, d/f'{stem}.json'); ck.unlink(missing_ok=True)
+    atomic_write_json(row, d/f'{stem}.json'); discard(ck)
     log(cfg, f'[{method}] ' + ', '.join(f'{k} {v:.2f}%' for k, v in r['test_acc'].items()) + f'; #P {r["params"]:,} ({r["time_s"]:.1f}s)')
     return row
 
@@ -107,7 +108,7 @@ def load_baseline(path, # a compare/<method>-<key>.pt file
                   width:int, # backbone width of the run
                  )->torch.nn.Module:
     "Rebuild a trained baseline network from its saved file."
-    s = torch.load(path, weights_only=False)
+    s = load_artifact(path)
     net = build_baseline(s['method'], tasks, depth, width, **s['options']); net.load_state_dict(s['state'])
     return net
 
@@ -143,8 +144,8 @@ def write_comparison(cmp:dict, # from `compare`
     out = Path(out); (out/'figures').mkdir(parents=True, exist_ok=True)
     paths = dict(json=atomic_write_json(cmp, out/'comparison.json'), table=atomic_write_text(comparison_table(cmp), out/'comparison.md'))
     with matplotlib.rc_context({'backend': 'Agg'}):
-        fig = plot_comparison(cmp); tmp = out/'figures'/'.comparison.tmp.png'
-        fig.savefig(tmp, dpi=dpi, bbox_inches='tight'); plt.close(fig); tmp.replace(out/'figures'/'comparison.png')
+        fig = plot_comparison(cmp)
+        atomic_write(out/'figures'/'comparison.png', lambda tmp: fig.savefig(tmp, dpi=dpi, bbox_inches='tight', format='png')); plt.close(fig)
     paths['figure'] = out/'figures'/'comparison.png'
     return paths
 
@@ -160,6 +161,9 @@ def compare(cfg:Config=None, # settings of the run (default: `Config()`)
     options = dict(options or {})
     if set(options) - set(BASELINES): raise ValueError(f'`options` names methods that take none: {sorted(set(options) - set(BASELINES))}')
     cfg, sc = resolve(dataclasses.replace(cfg or Config(), **kwargs), sc)
+    with run_lock(cfg.out, cfg.wait, 'dmo_nb compare'): return _compare(cfg, sc, methods, options)
+
+def _compare(cfg, sc, methods, options):
     t0 = time.time(); init, arts, timing = start_run(cfg, sc); out = Path(cfg.out)
     rows = {'single': dict(method='single', accuracy={a['task']: a['test_acc'] for a in arts}, params=sum(a['n_params'] for a in arts),
                            time_s=sum(a['time_s'] for a in arts))}
@@ -197,6 +201,9 @@ def sweep(cfg:Config=None, # settings (the scenario's width and depth are the ce
     widths, depths = list(widths or SWEEP_WIDTHS), list(depths or SWEEP_DEPTHS)
     check_sizes(widths, depths); methods = check_methods(list(methods or SWEEP_METHODS))
     cfg, sc = resolve(dataclasses.replace(cfg or Config(), **kwargs), sc)
+    with run_lock(cfg.out, cfg.wait, 'dmo_nb sweep'): return _sweep(cfg, sc, widths, depths, methods)
+
+def _sweep(cfg, sc, widths, depths, methods):
     sizes = list(dict.fromkeys([(w, cfg.depth) for w in widths] + [(cfg.width, d) for d in depths]))
     rows = []
     for w, d in sizes:

@@ -4,30 +4,100 @@
 
 # %% ../nbs/00_core.ipynb #a069ec42
 from __future__ import annotations
-import json, os, shutil, tempfile, hashlib
+import json, os, pickle, shutil, socket, tempfile, time, hashlib, warnings, zipfile
+from contextlib import contextmanager
 from pathlib import Path
 import numpy as np, torch
+from filelock import FileLock, Timeout
 
 # %% auto #0
-__all__ = ['atomic_save', 'atomic_write_json', 'atomic_write_text', 'atomic_copy', 'load_json', 'stable_hash']
+__all__ = ['MANIFEST', 'MANIFEST_FORMAT', 'manifest_root', 'file_digest', 'record', 'atomic_write', 'plain', 'atomic_save',
+           'atomic_write_json', 'atomic_write_text', 'atomic_copy', 'load_json', 'stable_hash', 'ArtifactError',
+           'safe_load', 'open_manifest', 'forget', 'discard', 'verify', 'reusable', 'load_artifact', 'clean_tmp',
+           'RunDirBusy', 'run_lock']
 
 # %% ../nbs/00_core.ipynb #dec3efb3
+MANIFEST = 'manifest.json'
+MANIFEST_FORMAT = 'dmo_nb.manifest/1'
+
+def manifest_root(path, # a file or directory
+                 )->Path:
+    "The nearest directory at or above `path` that holds a dmo_nb `manifest.json` (None if there is none)."
+    p = Path(path).absolute()
+    for d in ([p] if p.is_dir() else []) + list(p.parents):
+        m = d/MANIFEST
+        if m.is_file():
+            try:
+                if json.loads(m.read_text()).get('format') == MANIFEST_FORMAT: return d
+            except (json.JSONDecodeError, UnicodeDecodeError, AttributeError): pass
+    return None
+
+def _manifest(root:Path)->dict:
+    try: d = json.loads((root/MANIFEST).read_text())
+    except (FileNotFoundError, json.JSONDecodeError, UnicodeDecodeError): d = {}
+    return d if isinstance(d, dict) and d.get('format') == MANIFEST_FORMAT else dict(format=MANIFEST_FORMAT, files={})
+
+def _write_manifest(root:Path, d:dict):
+    tmp = root/f'.{MANIFEST}.{os.getpid()}.tmp'
+    tmp.write_text(json.dumps(d, indent=1, sort_keys=True) + '\n'); os.chmod(tmp, 0o666 & ~_umask()); os.replace(tmp, root/MANIFEST)
+
+def _edit_manifest(root:Path, edit):
+    with FileLock(str(root/f'.{MANIFEST}.lock')):   # several writers (ranks, fan-out pieces) may record at once
+        d = _manifest(root); edit(d['files']); _write_manifest(root, d)
+
+def file_digest(path, # a file
+               )->dict:
+    "Size in bytes and sha256 of `path`."
+    h = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for b in iter(lambda: f.read(1 << 20), b''): h.update(b)
+    return dict(size=os.path.getsize(path), sha256=h.hexdigest())
+
+def record(path, # a file just written inside a run directory
+          ):
+    "Enter `path`'s size and sha256 in the manifest of its run directory (nothing outside one)."
+    root = manifest_root(Path(path).parent)
+    if root is None: return
+    rel, dig = Path(path).absolute().relative_to(root).as_posix(), file_digest(path)
+    _edit_manifest(root, lambda files: files.__setitem__(rel, dig))
+
+def _umask()->int:
+    "The process's umask (read without changing it for longer than two calls)."
+    m = os.umask(0o22); os.umask(m); return m
+
 def _atomic(path, write):
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
     os.close(fd)
     try:
-        write(tmp); os.replace(tmp, path)
+        write(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())   # mkstemp makes 0600; an artifact gets the mode any new file would
+        os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp): os.remove(tmp)
         raise
+    record(path)
     return path
 
-def atomic_save(obj, # anything `torch.save` takes
+def atomic_write(path, # destination file
+                 write, # called with a temporary path in the same folder; writes the content there
+                )->Path:
+    "Write `path` atomically through `write(tmp)` (e.g. `lambda tmp: fig.savefig(tmp, format='png')`), and record it."
+    return _atomic(path, write)
+
+def plain(obj):
+    "`obj` with numpy scalars and arrays turned into Python numbers and tensors, so that `torch.load(weights_only=True)` reads it."
+    if isinstance(obj, np.generic): return obj.item()
+    if isinstance(obj, np.ndarray): return torch.from_numpy(obj)
+    if isinstance(obj, dict): return {k: plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)): return type(obj)(plain(v) for v in obj)
+    return obj
+
+def atomic_save(obj, # tensors and plain containers (numpy values are converted by `plain`)
                 path, # destination file
                )->Path:
     "`torch.save` `obj` to `path` atomically (write a temporary file, then rename it)."
-    return _atomic(path, lambda tmp: torch.save(obj, tmp))
+    return _atomic(path, lambda tmp: torch.save(plain(obj), tmp))
 
 def _jsonable(o):
     if isinstance(o, (np.generic,)): return o.item()
@@ -54,8 +124,9 @@ def atomic_copy(src, # file to copy
     return _atomic(dst, lambda tmp: shutil.copyfile(src, tmp))
 
 def load_json(path)->dict:
-    "Read a JSON file."
-    return json.loads(Path(path).read_text())
+    "Read a JSON file; a damaged one raises `ArtifactError` naming it."
+    try: return json.loads(Path(path).read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as e: raise ArtifactError(f'{path} is not valid JSON ({e})') from None
 
 # %% ../nbs/00_core.ipynb #e157f7a6
 def stable_hash(obj, # JSON-serialisable settings
@@ -63,3 +134,107 @@ def stable_hash(obj, # JSON-serialisable settings
                )->str:
     "A short hash of `obj` that is the same across runs and machines (sorted-key JSON, SHA-1)."
     return hashlib.sha1(json.dumps(obj, sort_keys=True, default=_jsonable).encode()).hexdigest()[:n]
+
+# %% ../nbs/00_core.ipynb #5e1f0a01
+class ArtifactError(ValueError):
+    "A file that is damaged, foreign to its run directory, or holds more than tensors and plain containers."
+
+def safe_load(path, # a file written by `atomic_save`
+              map_location='cpu', # where tensors go
+             ):
+    "`torch.load` with `weights_only=True`: tensors and plain containers only; anything else raises `ArtifactError` naming the file."
+    try: return torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as e:
+        raise ArtifactError(f'{path} was refused: it holds objects other than tensors and plain containers '
+                            f'({str(e).splitlines()[-1][:160] if str(e) else type(e).__name__}); it is never executed') from None
+    except (RuntimeError, EOFError, zipfile.BadZipFile, ValueError, OSError) as e:
+        raise ArtifactError(f'{path} is damaged or not a torch file ({type(e).__name__}: {str(e).splitlines()[0][:160] if str(e) else ""})') from None
+
+# %% ../nbs/00_core.ipynb #5e1f0a02
+def open_manifest(root, # a run directory
+                 )->Path:
+    "Make `root` a run directory with a manifest (an empty one if it has none); return its path."
+    root = Path(root); root.mkdir(parents=True, exist_ok=True)
+    if manifest_root(root) != root.absolute(): _edit_manifest(root, lambda files: None)
+    return root
+
+def forget(path, # a file of a run directory, removed or moved aside
+          ):
+    "Remove `path` from its run directory's manifest."
+    root = manifest_root(Path(path).parent)
+    if root is not None: _edit_manifest(root, lambda files: files.pop(Path(path).absolute().relative_to(root).as_posix(), None))
+
+def discard(path, # a file of a run directory that is no longer needed (a finished training's checkpoint)
+           ):
+    "Delete `path` and its manifest entry."
+    Path(path).unlink(missing_ok=True); forget(path)
+
+def verify(path, # a file inside a run directory
+          )->str:
+    "Why `path` cannot be trusted: '' if it matches its manifest entry (or lies outside any run directory)."
+    path = Path(path); root = manifest_root(path.parent)
+    if root is None: return ''
+    entry = _manifest(root)['files'].get(path.absolute().relative_to(root).as_posix())
+    if entry is None: return f'it is not in {root/MANIFEST} (not written by this run directory)'
+    dig = file_digest(path)
+    if dig['size'] != entry['size']: return f'its size is {dig["size"]:,} bytes, the manifest says {entry["size"]:,}'
+    if dig['sha256'] != entry['sha256']: return 'its sha256 differs from the manifest\'s'
+    return ''
+
+def reusable(path, # an artifact a stage would reuse
+             rebuild:str='rebuilding it', # what happens instead, for the warning
+            )->bool:
+    "True if `path` exists and proves itself; a damaged or foreign file is moved aside (`.rejected`) with a warning naming it."
+    path = Path(path)
+    if not path.exists(): return False
+    why = verify(path)
+    if not why: return True
+    bad = path.with_name(path.name + '.rejected'); os.replace(path, bad); forget(path)
+    warnings.warn(f'{path} is not used: {why}. Moved to {bad.name}; {rebuild}.', stacklevel=2)
+    return False
+
+def load_artifact(path, # a torch artifact (inside a run directory, it must match the manifest)
+                  map_location='cpu', # where tensors go
+                 ):
+    "Verify `path` against its run directory's manifest, then `safe_load` it; raise `ArtifactError` naming it otherwise."
+    why = verify(path)
+    if why: raise ArtifactError(f'{path} is not trusted: {why}')
+    return safe_load(path, map_location)
+
+# %% ../nbs/00_core.ipynb #5e1f0a03
+def clean_tmp(root, # a run directory
+             )->list:
+    "Remove the temporary files that killed writes left under `root`; return their paths."
+    gone = [p for p in Path(root).rglob('.*.tmp') if p.is_file()]
+    for p in gone: p.unlink(missing_ok=True)
+    return gone
+
+class RunDirBusy(RuntimeError):
+    "Another process holds the run directory's lock."
+
+_HELD = {}   # lock path -> [FileLock, depth]: a process re-entering its own lock (compare -> run) does not block
+
+@contextmanager
+def run_lock(root, # the run directory
+             wait:bool=False, # wait for the holder to finish instead of failing at once
+             what:str='run', # what the holder is doing, for the message
+            ):
+    "Hold the one-writer lock of `root` (`filelock`); a second writer raises `RunDirBusy` naming the holder's pid and host."
+    root = Path(root); root.mkdir(parents=True, exist_ok=True)
+    key = str((root/'.lock').absolute())
+    if key in _HELD: _HELD[key][1] += 1
+    else:
+        lk = FileLock(key)
+        try: lk.acquire(timeout=-1 if wait else 0)
+        except Timeout:
+            try: h = json.loads((root/'.lock.json').read_text())
+            except (OSError, json.JSONDecodeError): h = {}
+            raise RunDirBusy(f'run directory {root} is in use by pid {h.get("pid", "?")} on host {h.get("host", "?")} '
+                             f'({h.get("what", "a run")} since {h.get("since", "?")}); wait for it, or pass --wait') from None
+        (root/'.lock.json').write_text(json.dumps(dict(pid=os.getpid(), host=socket.gethostname(), what=what,
+                                                       since=time.strftime('%Y-%m-%d %H:%M:%S'))))
+        _HELD[key] = [lk, 1]
+    try: yield root
+    finally:
+        _HELD[key][1] -= 1
+        if not _HELD[key][1]: _HELD.pop(key)[0].release()

@@ -4,33 +4,63 @@
 
 # %% ../nbs/00a_datasets.ipynb #3c5178ad
 from __future__ import annotations
-import io, json, os
+import io, json, os, re, unicodedata, zipfile
 from pathlib import Path
 import numpy as np, torch
 import torch.nn.functional as F
 import torchvision
+from .core import safe_load
 from .data import Task, Scenario, SCENARIOS, synthetic_task, SYNTHETIC_TASKS
 
 # %% auto #0
-__all__ = ['TORCHVISION_FILES', 'CIFAR100_SUPERCLASSES', 'DECATHLON', 'PAPER_S1', 'to_uint8_images', 'task_from_arrays',
-           'task_from_npz', 'torchvision_task', 'write_mnist_like', 'split_superclasses', 'cifar100_tasks',
-           'decathlon_tasks', 'imagenet_weights_path', 'imagenet_resnet18_state', 'load_task', 'custom', 'scenario1',
-           'digits3', 'cifar100', 'decathlon']
+__all__ = ['TORCHVISION_FILES', 'CIFAR100_SUPERCLASSES', 'DECATHLON', 'DECATHLON_PAPER', 'PAPER_PROTOCOL', 'PAPER_S1',
+           'check_labels', 'safe_task_name', 'to_uint8_images', 'task_from_arrays', 'task_from_npz', 'torchvision_task',
+           'write_mnist_like', 'split_superclasses', 'cifar100_tasks', 'decathlon_tasks', 'imagenet_weights_path',
+           'imagenet_resnet18_state', 'load_task', 'custom', 'scenario1', 'digits3', 'cifar100', 'decathlon']
 
 # %% ../nbs/00a_datasets.ipynb #3a831949
+def check_labels(y, # labels of one split
+                 name:str, # its name, for messages ('y_train', ...)
+                 n:int, # how many images the split has
+                )->torch.Tensor:
+    "Labels as int64, or a `ValueError` naming `name`: numbers, whole, >= 0, one per image."
+    a = y.numpy() if isinstance(y, torch.Tensor) else np.asarray(y)
+    if a.dtype == bool or not np.issubdtype(a.dtype, np.number): raise ValueError(f'`{name}` must hold integer labels; got dtype {a.dtype}')
+    if a.ndim != 1: raise ValueError(f'`{name}` must be 1-D (one label per image); got shape {a.shape}')
+    if len(a) != n: raise ValueError(f'`{name}` has {len(a):,} labels for {n:,} images; give one label per image')
+    if np.issubdtype(a.dtype, np.floating):
+        if not np.isfinite(a).all() or (a != np.round(a)).any():
+            i = int(np.flatnonzero(~np.isfinite(a) | (a != np.round(a)))[0])
+            raise ValueError(f'`{name}` must hold whole-number labels; got {float(a[i])} at index {i}')
+    if (a < 0).any(): raise ValueError(f'`{name}` must hold labels >= 0; got {a.min().item()} at index {int(a.argmin())}')
+    return torch.as_tensor(a.astype(np.int64))
+
+def safe_task_name(stem:str, # e.g. a file name without its suffix
+                  )->str:
+    "A task name (an identifier) made from any string: accents dropped, other characters as '_'."
+    s = unicodedata.normalize('NFKD', stem).encode('ascii', 'ignore').decode()
+    s = re.sub(r'[^A-Za-z0-9_]+', '_', s).strip('_') or 'task'
+    return 't_' + s if s[0].isdigit() else s
+
 def to_uint8_images(x, # images: (N,H,W) gray or (N,H,W,C)/(N,C,H,W) with C in {1,3}; uint8 or float in [0,1]
                     size:int=None, # resize to size x size (None: keep, must be square)
                     name:str='x', # argument name for messages
                     chunk:int=2048, # images resized per batch
                    )->torch.Tensor:
     "Images of any common layout as uint8 (N, 3, size, size), resized once with antialiasing."
-    t = torch.as_tensor(np.asarray(x)) if not isinstance(x, torch.Tensor) else x
+    a = x if isinstance(x, torch.Tensor) else np.asarray(x)
+    if not isinstance(a, torch.Tensor) and not (np.issubdtype(a.dtype, np.number) or a.dtype == bool):
+        raise ValueError(f'`{name}` must hold numbers; got dtype {a.dtype}')
+    t = torch.as_tensor(a)
     if t.ndim == 3: t = t[:, None]
     if t.ndim != 4: raise ValueError(f'`{name}` must be (N,H,W), (N,H,W,C) or (N,C,H,W); got shape {tuple(t.shape)}')
     if t.shape[1] not in (1, 3) and t.shape[-1] in (1, 3): t = t.permute(0, 3, 1, 2)
     if t.shape[1] not in (1, 3): raise ValueError(f'`{name}` must have 1 or 3 channels; got shape {tuple(t.shape)}')
+    if not len(t): raise ValueError(f'`{name}` holds no images')
     if t.is_floating_point():
-        if t.numel() and (t.min() < 0 or t.max() > 1): raise ValueError(f'float `{name}` must lie in [0, 1]')
+        bad = int((~torch.isfinite(t)).sum())
+        if bad: raise ValueError(f'`{name}` holds {bad:,} NaN or infinite pixel value(s); replace them (or drop those images)')
+        if t.min() < 0 or t.max() > 1: raise ValueError(f'float `{name}` must lie in [0, 1]; got [{float(t.min()):.4g}, {float(t.max()):.4g}]')
         t = (t * 255).round().to(torch.uint8)
     elif t.dtype != torch.uint8: raise ValueError(f'`{name}` must be uint8 or float in [0, 1]; got {t.dtype}')
     if t.shape[1] == 1: t = t.expand(-1, 3, -1, -1)
@@ -49,10 +79,16 @@ def task_from_arrays(name:str, # task name (identifier)
                      flip:bool=False, # horizontal flips preserve labels
                      pad:int=None, # random-crop padding (default: size // 16)
                     )->Task:
-    "A `Task` from in-memory arrays."
+    "A `Task` from in-memory arrays, checked first: finite pixels, integer labels in range, one label per image."
     xtr, xte = to_uint8_images(x_train, size, 'x_train'), to_uint8_images(x_test, size, 'x_test')
-    ytr, yte = torch.as_tensor(np.asarray(y_train)).long(), torch.as_tensor(np.asarray(y_test)).long()
-    n = int(max(ytr.max(), yte.max())) + 1 if classes is None else len(classes)
+    ytr, yte = check_labels(y_train, 'y_train', len(xtr)), check_labels(y_test, 'y_test', len(xte))
+    n = len(classes) if classes is not None else int(max(ytr.max(), yte.max())) + 1
+    for nm, y in (('y_train', ytr), ('y_test', yte)):
+        if int(y.max()) >= n: raise ValueError(f'`{nm}` holds label {int(y.max())}, but there are {n} classes; fix the label or declare `classes`')
+    if classes is None:   # labels define the classes: a stray label must not create hundreds of empty ones
+        absent = sorted(set(range(n)) - set(ytr.unique().tolist()))
+        if absent: raise ValueError(f'`y_train` uses labels up to {n - 1} but never {absent[:5]}{"..." if len(absent) > 5 else ""}: '
+                                    f'fix the stray label(s) or declare `classes`')
     return Task(name, xtr, ytr, xte, yte, list(classes) if classes is not None else [str(i) for i in range(n)],
                 flip=flip, pad=xtr.shape[-1] // 16 if pad is None else pad)
 
@@ -73,19 +109,33 @@ def task_from_npz(path, # .npz file
     "A `Task` from an `.npz` of arrays (x_/y_train, x_/y_test) or JPEG buffers (train_jpeg, train_offsets, ...)."
     path = Path(path)
     if not path.exists(): raise FileNotFoundError(f'no such .npz file: {path}')
-    d = np.load(path, allow_pickle=False)
-    def split(s):
-        if f'x_{s}' in d: x = d[f'x_{s}']
-        elif f'{s}_jpeg' in d: x = _decode_jpegs(d[f'{s}_jpeg'], d[f'{s}_offsets'])
-        else: raise ValueError(f'{path} has neither x_{s} nor {s}_jpeg; it holds {list(d.keys())}')
-        y = d[f'y_{s}']
-        n = n_train if s == 'train' else n_test
-        idx = np.random.default_rng(seed).permutation(len(y))[:n] if n else np.arange(len(y))
-        return x[idx], y[idx]
-    (xtr, ytr), (xte, yte) = split('train'), split('test')
-    classes = [str(c) for c in d['classes']] if 'classes' in d else ([str(c) for c in d['class_names']] if 'class_names' in d else None)
-    nm = name or ''.join(c if c.isalnum() else '_' for c in path.stem)
-    return task_from_arrays(nm, xtr, ytr, xte, yte, classes, size, flip)
+    fix = 'save it with numpy.savez(path, x_train=..., y_train=..., x_test=..., y_test=...)'
+    try:
+        d = np.load(path, allow_pickle=False)
+        if not isinstance(d, np.lib.npyio.NpzFile): raise ValueError('it is a single array, not an archive of named arrays')
+        def split(s):
+            if f'x_{s}' in d: x = d[f'x_{s}']
+            elif f'{s}_jpeg' in d: x = _decode_jpegs(d[f'{s}_jpeg'], d[f'{s}_offsets'])
+            else: raise KeyError(f'x_{s}')
+            if f'y_{s}' not in d: raise KeyError(f'y_{s}')
+            y = d[f'y_{s}']
+            if len(x) != len(y): raise ValueError(f'x_{s} has {len(x):,} images and y_{s} {len(y):,} labels; give one label per image')
+            n = n_train if s == 'train' else n_test
+            idx = np.random.default_rng(seed).permutation(len(y))[:n] if n else np.arange(len(y))
+            return x[idx], y[idx]
+        (xtr, ytr), (xte, yte) = split('train'), split('test')
+        classes = [str(c) for c in d['classes']] if 'classes' in d else ([str(c) for c in d['class_names']] if 'class_names' in d else None)
+        nm = name or safe_task_name(path.stem)
+        return task_from_arrays(nm, xtr, ytr, xte, yte, classes, size, flip)
+    except KeyError as e:
+        raise ValueError(f'{path}: key {e.args[0]!r} is missing (it holds {sorted(d.keys())}); {fix}') from None
+    except (zipfile.BadZipFile, EOFError, OSError) as e:
+        raise ValueError(f'{path} is truncated or not a .npz archive ({type(e).__name__}: {e}); {fix}') from None
+    except ValueError as e:
+        msg = str(e)
+        if 'allow_pickle' in msg or 'pickled' in msg or 'magic' in msg.lower() or 'single array' in msg:
+            raise ValueError(f'{path} is not a .npz archive of plain arrays (never load it with allow_pickle); {fix}') from None
+        raise ValueError(f'{path}: {msg}') from None
 
 # %% ../nbs/00a_datasets.ipynb #5ca314f8
 TORCHVISION_FILES = {
@@ -205,6 +255,7 @@ def cifar100_tasks(root='data', # data root
 
 # %% ../nbs/00a_datasets.ipynb #42260d81
 DECATHLON = ('aircraft', 'cifar100', 'daimlerpedcls', 'dtd', 'gtsrb', 'imagenet12', 'omniglot', 'svhn', 'ucf101', 'vgg-flowers')
+DECATHLON_PAPER = tuple(d for d in DECATHLON if d != 'imagenet12')   # Table 3: nine tasks (9 x 11.18M = 101.68M #P)
 
 def _decathlon_split(base, ds, split, size, limit):
     from PIL import Image
@@ -252,11 +303,12 @@ def imagenet_resnet18_state(download:bool=False, # allow torchvision to download
     "torchvision's ImageNet ResNet-18 weights as a backbone state dict (no `fc`), from the hub cache."
     path = imagenet_weights_path(download)
     w = torchvision.models.ResNet18_Weights.IMAGENET1K_V1
-    sd = w.get_state_dict(progress=False) if not path.exists() else torch.load(path, map_location='cpu')
+    sd = w.get_state_dict(progress=False) if not path.exists() else safe_load(path)
     return {k: v for k, v in sd.items() if not k.startswith('fc.')}
 
 # %% ../nbs/00a_datasets.ipynb #32cce82f
-PAPER_S1 = dict(epochs=25, bs=64, lr=0.1, depth=18, width=64, ft_epochs=10, ft_lr=0.01, alpha=0.5, tau_sim=0.72)
+PAPER_PROTOCOL = dict(epochs=25, bs=64, lr=0.1, mom=0.9)   # "we trained for 25 epochs with a batch size of 64 and an initial learning rate of 0.1"
+PAPER_S1 = dict(PAPER_PROTOCOL, depth=18, width=64, alpha=0.5, tau_sim=0.72, schedule='cos', paper=dict(PAPER_PROTOCOL))
 
 def load_task(spec:str, # 'cifar10' | 'mnist' | ... | 'synthetic:<task>' | 'npz:<path>'
               root='data', # data root
@@ -269,10 +321,11 @@ def load_task(spec:str, # 'cifar10' | 'mnist' | ... | 'synthetic:<task>' | 'npz:
     "One task from a spec string: a torchvision dataset name, a built-in synthetic task, or an .npz file."
     if spec.startswith('synthetic:'):
         return synthetic_task(spec.split(':', 1)[1], n_train=n_train or 1200, size=size, seed=seed)
-    if spec.startswith('npz:'):
-        return task_from_npz(spec.split(':', 1)[1], size=size, n_train=n_train, seed=seed)
+    if spec.startswith('npz:'):   # npz:PATH, or npz:NAME=PATH to name the task
+        name, _, path = spec[4:].rpartition('=') if re.match(r'^[A-Za-z_]\w*=', spec[4:]) else ('', '', spec[4:])
+        return task_from_npz(path, name or None, size=size, n_train=n_train, seed=seed)
     if spec in TORCHVISION_FILES: return torchvision_task(spec, root, size, download, verify, n_train, seed)
-    raise ValueError(f'unknown task {spec!r}; use one of {list(TORCHVISION_FILES)}, synthetic:<{"|".join(SYNTHETIC_TASKS)}> or npz:<path>')
+    raise ValueError(f'unknown task {spec!r}; use one of {list(TORCHVISION_FILES)}, synthetic:<{"|".join(SYNTHETIC_TASKS)}>, npz:<path> or npz:<name>=<path>')
 
 def custom(tasks:list, # task specs (see `load_task`)
            root='data', # data root
@@ -298,10 +351,14 @@ def digits3(root='data', size:int=72, download:bool=False, n_train:int=None, see
 
 def cifar100(root='data', size:int=32, download:bool=False, seed:int=0, verify:bool=True)->Scenario:
     "Scenario 2 of the paper: CIFAR-100 as 20 five-way superclass tasks (arguments as `custom`)."
-    return Scenario('cifar100', cifar100_tasks(root, size, download, verify), dict(PAPER_S1, epochs=200))
+    return Scenario('cifar100', cifar100_tasks(root, size, download, verify), dict(PAPER_S1, epochs=200, paper=dict(PAPER_PROTOCOL, epochs=200)))
 
-def decathlon(root='data', size:int=72, seed:int=0)->Scenario:
-    "Scenario 3 of the paper: the Visual Decathlon, from an ImageNet-pretrained ResNet-18 (arguments as `custom`)."
-    return Scenario('decathlon', decathlon_tasks(root, size), dict(PAPER_S1, bs=128, lr=0.01, pretrained=True))
+def decathlon(root='data', size:int=72, seed:int=0,
+              tasks:list=None, # decathlon datasets (default: the paper's nine, `DECATHLON_PAPER`; add 'imagenet12' for all ten)
+             )->Scenario:
+    "Scenario 3 of the paper: the Visual Decathlon without ImageNet (its Table 3), from an ImageNet-pretrained ResNet-18."
+    s3 = dict(PAPER_PROTOCOL, bs=128, lr=0.01)
+    ds = [t.replace('vgg_flowers', 'vgg-flowers') for t in (tasks or DECATHLON_PAPER)]
+    return Scenario('decathlon', decathlon_tasks(root, size, ds), dict(PAPER_S1, **s3, pretrained=True, paper=s3))
 
 SCENARIOS.update(scenario1=scenario1, digits3=digits3, cifar100=cifar100, decathlon=decathlon, custom=custom)

@@ -13,7 +13,7 @@ from fastai.callback.schedule import fit_one_cycle
 from fastai.data.core import DataLoaders
 from .data import Task, task_loader
 from .models import MultiHeadNet, prunable
-from .single import LossCurve, checkpoint_cbs, fit, speed_cbs, prepare_model, sgd, wd_groups
+from .single import LossCurve, checkpoint_cbs, check_finite, fit, speed_cbs, prepare_model, sgd, wd_groups
 
 # %% auto #0
 __all__ = ['MultiTaskDL', 'MultiTaskLoss', 'NormPenalty', 'AuxLoss', 'KeepMasks', 'evaluate_group', 'group_learner',
@@ -163,14 +163,16 @@ def finetune_group(model:MultiHeadNet, # merged group network (pruned weights ar
                    weighting:Callback=None, # task weighting (`dmo_nb.weighting`; default: equal)
                    checkpoint=None, # file (or `dmo_nb.single.Checkpoint`) to save the training state to after epochs and resume from
                    compile:str=None, # `torch.compile` mode of the network (`dmo_nb.single.prepare_model`), None: eager
+                   schedule:str='one_cycle', # learning-rate schedule (`dmo_nb.single.fit`)
                   )->dict:
     "Fine-tune one group network; return its state, per-task test accuracy, loss curve and task weights."
     if not isinstance(epochs, int) or epochs < 0: raise ValueError(f'`epochs` must be an integer >= 0; got {epochs!r}')
     t0 = time.time()
     learn = group_learner(model, tasks, masks, bs, lr, wd, mom, reg, device=device, seed=seed, amp=amp, channels_last=channels_last,
                           weighting=weighting, cbs=list(cbs or []) + checkpoint_cbs(checkpoint), compile=compile)
-    if epochs: fit(learn, epochs, lr, quiet, label='  ' + '+'.join(t.name for t in tasks))
+    if epochs: fit(learn, epochs, lr, quiet, label='  ' + '+'.join(t.name for t in tasks), schedule=schedule, mom=mom, flag='--ft-lr')
     acc = evaluate_group(learn.model, tasks, device=device)
     model = learn.model.cpu().to(memory_format=torch.contiguous_format)
+    check_finite(model.state_dict(), 'the group network of ' + '+'.join(t.name for t in tasks), '--ft-lr')
     return dict(state=model.state_dict(), test_acc=acc, epoch_losses=getattr(learn, 'epoch_losses', []), time_s=time.time() - t0,
                 task_weights=getattr(weighting, 'history', None))

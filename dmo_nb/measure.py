@@ -98,10 +98,12 @@ def representation_similarity(features:list, # one (N, D) feature tensor per tas
 
 # %% ../nbs/03_measure.ipynb #06aae516
 def probe_images(tasks:list, # the scenario's tasks
-                 n_per_task:int=100, # images taken from each task's training split
+                 n_per_task:int=100, # images drawn from each task's training split
+                 seed:int=0, # seed of the draw
                 )->torch.Tensor:
-    "The shared probe set: the first `n_per_task` training images of every task, uint8."
-    return torch.cat([t.x_train[:n_per_task] for t in tasks])
+    "The shared probe set: `n_per_task` training images of every task drawn at random (files are often sorted by class), uint8."
+    g = torch.Generator().manual_seed(seed)
+    return torch.cat([t.x_train[torch.randperm(len(t.x_train), generator=g)[:n_per_task].sort().values] for t in tasks])
 
 @torch.no_grad()
 def probe_features(model:torch.nn.Module, # a task network (MultiHeadNet)
@@ -164,7 +166,7 @@ def task_difficulty(losses:list, # one 1-D array of per-sample training losses p
                     reading:str='tasks', # reading of Eq. 2 (see `mean_loss`)
                     mu:float=None, # threshold; default: `mean_loss(losses, reading)`
                    )->np.ndarray:
-    "Eq. 3: d_t, the share of task t's samples whose loss is >= mu."
+    "Eq. 3: d_t, the share of task t's samples whose loss is >= mu (a zero loss never counts: all-zero losses give d = 0)."
     ls = check_losses(losses)
     mu = mean_loss(ls, reading) if mu is None else float(mu)
-    return np.array([(l >= mu).mean() for l in ls])
+    return np.array([((l >= mu) & (l > 0)).mean() for l in ls])

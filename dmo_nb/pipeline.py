@@ -4,31 +4,36 @@
 
 # %% ../nbs/10_pipeline.ipynb #247fc587
 from __future__ import annotations
-import argparse, dataclasses, inspect, json, sys, time
+import argparse, builtins, dataclasses, inspect, json, os, re, sys, time
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import numpy as np, torch
-from .core import atomic_save, atomic_write_json, load_json, stable_hash
+from fastcore.docments import docments
+from .core import (atomic_save, atomic_write_json, load_json, stable_hash, open_manifest, clean_tmp, reusable, load_artifact, discard,
+                   run_lock, RunDirBusy, ArtifactError)
 from .data import SCENARIOS, get_scenario, Scenario
 from .datasets import imagenet_resnet18_state, imagenet_weights_path   # importing dmo_nb.datasets also registers the paper's scenarios
 from .models import resnet, MultiHeadNet, n_params, prunable
-from .single import shared_init, task_net, train_single, Checkpoint, AMP_MODES, COMPILE_MODES, check_compile
+from .single import shared_init, task_net, train_single, Checkpoint, AMP_MODES, COMPILE_MODES, SCHEDULES, check_compile
 from .measure import (check_alpha, weight_similarity, representation_similarity, probe_images, probe_features,
                             loss_similarity, combine_similarity, task_difficulty, mean_loss, READINGS)
 from .group import group_tasks, group_names, check_tau_sim
 from .prune import keep_ratio, check_tau, magnitude_masks, merge_group, count_params, save_sparse, load_sparse
-from .finetune import finetune_group
+from .finetune import finetune_group, evaluate_group
 from .weighting import WEIGHTINGS, make_weighting
 from .baselines import BASELINES
-from .report import write_report, copy_report, results_table
+from .report import write_report, copy_report, results_table, FIGURES
 
 # %% auto #0
-__all__ = ['WEIGHT_MODES', 'TRAINING_FLAGS', 'Config', 'build_scenario', 'resolve', 'flags_key', 'single_key', 'log',
-           'stage_checkpoint', 'run_single', 'trained_net', 'similarity_inputs', 'make_plan', 'plan_key', 'run_groups',
-           'load_group', 'build_report', 'run', 'start_run', 'plan_and_run', 'run_plan', 'main']
+__all__ = ['WEIGHT_MODES', 'TRAINING_FLAGS', 'CHOICES', 'Config', 'build_scenario', 'resolve', 'check_data_settings', 'flags_key',
+           'schedule_key', 'single_key', 'log', 'stage_checkpoint', 'run_single', 'trained_net', 'similarity_inputs',
+           'make_plan', 'plan_key', 'run_groups', 'load_group', 'build_report', 'recipe', 'run', 'start_run',
+           'plan_and_run', 'run_plan', 'main']
 
 # %% ../nbs/10_pipeline.ipynb #20ec1625
 WEIGHT_MODES = ('cka', 'delta', 'final')
+
+def _is_num(v)->bool: return not isinstance(v, bool) and isinstance(v, (int, float, np.integer, np.floating)) and bool(np.isfinite(v))
 
 @dataclass
 class Config:
@@ -52,8 +57,9 @@ class Config:
     lr:float=None # single-task peak learning rate
     wd:float=5e-4 # weight decay
     mom:float=0.9 # SGD momentum
-    ft_epochs:int=None # group fine-tuning epochs
-    ft_lr:float=None # group fine-tuning peak learning rate
+    schedule:str=None # learning-rate schedule of every training: 'cos' (the authors': cosine decay from `lr`, constant momentum) or 'one_cycle' (fastai's; momentum cycles around `mom`)
+    ft_epochs:int=None # group fine-tuning epochs (default: the scenario's, else `epochs`, as in the paper)
+    ft_lr:float=None # group fine-tuning initial learning rate (default: the scenario's, else `lr`, as in the paper)
     reg:float=1e-3 # Eq. 5: coefficient of the weight-norm term
     weighting:str='equal' # task loss weighting of jointly trained networks: 'equal', 'uncertainty', 'dwa' or 'minmax'
     n_train:int=None # scenario size: training images per task (scenarios that take it)
@@ -70,6 +76,7 @@ class Config:
     device:str=None # 'cuda', 'cpu', ... (default: cuda if available)
     quiet:bool=False # no progress bars or epoch tables
     checkpoint_s:float=30. # least seconds between two training checkpoints (0: after every epoch)
+    wait:bool=False # if another process is writing `out`, wait for it instead of stopping at once
 
     def validate(self):
         "Raise `ValueError` naming the first bad setting and its accepted range; return self."
@@ -78,7 +85,7 @@ class Config:
         if self.tau_sim is not None: check_tau_sim(self.tau_sim)
         check_tau(self.tau)
         keep_ratio(0.5, self.tau, self.min_keep)   # checks min_keep
-        if not 0 <= self.min_layer_keep <= 1: raise ValueError(f'`min_layer_keep` must be in [0, 1]; got {self.min_layer_keep!r}')
+        if not (_is_num(self.min_layer_keep) and 0 <= self.min_layer_keep <= 1): raise ValueError(f'`min_layer_keep` must be in [0, 1]; got {self.min_layer_keep!r}')
         if self.reading not in READINGS: raise ValueError(f'`reading` must be one of {READINGS}; got {self.reading!r}')
         if self.weighting not in WEIGHTINGS: raise ValueError(f'`weighting` must be one of {tuple(WEIGHTINGS)}; got {self.weighting!r}')
         if self.weight_mode not in WEIGHT_MODES: raise ValueError(f'`weight_mode` must be one of {WEIGHT_MODES}; got {self.weight_mode!r}')
@@ -96,12 +103,15 @@ class Config:
         if self.loss_points is not None and self.loss_points < 2: raise ValueError(f'`loss_points` must be an integer >= 2; got {self.loss_points!r}')
         for k in ('lr', 'ft_lr'):
             v = getattr(self, k)
-            if v is not None and not (isinstance(v, (int, float)) and 0 < v < np.inf): raise ValueError(f'`{k}` must be a number > 0; got {v!r}')
-        for k in ('wd', 'reg'):
+            if v is not None and not (_is_num(v) and 0 < v <= 100): raise ValueError(f'`{k}` must be a number in (0, 100]; got {v!r}')
+        for k, hi in (('wd', 1), ('reg', 1000)):
             v = getattr(self, k)
-            if not (isinstance(v, (int, float)) and 0 <= v < np.inf): raise ValueError(f'`{k}` must be a number >= 0; got {v!r}')
-        if not 0 <= self.mom < 1: raise ValueError(f'`mom` must be in [0, 1); got {self.mom!r}')
-        if not (isinstance(self.checkpoint_s, (int, float)) and 0 <= self.checkpoint_s < np.inf):
+            if not (_is_num(v) and 0 <= v <= hi): raise ValueError(f'`{k}` must be a number in [0, {hi}]; got {v!r}')
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2**32:
+            raise ValueError(f'`seed` must be an integer in [0, 2**32 - 1]; got {self.seed!r}')
+        if self.schedule is not None and self.schedule not in SCHEDULES: raise ValueError(f'`schedule` must be one of {SCHEDULES}; got {self.schedule!r}')
+        if not (_is_num(self.mom) and 0 <= self.mom < 1): raise ValueError(f'`mom` must be in [0, 1); got {self.mom!r}')
+        if not (_is_num(self.checkpoint_s) and 0 <= self.checkpoint_s < np.inf):
             raise ValueError(f'`checkpoint_s` must be a number >= 0; got {self.checkpoint_s!r}')
         if self.depth is not None:
             from dmo_nb.models import DEPTHS
@@ -145,16 +155,30 @@ def resolve(cfg:Config, # settings
     cfg.validate()
     sc = build_scenario(cfg) if sc is None else sc
     d = sc.defaults
-    fill = {k: d.get(k, v) for k, v in dict(depth=18, width=64, epochs=25, bs=64, lr=0.1, ft_epochs=10, ft_lr=0.01, alpha=0.5, tau_sim=0.72,
-                                            pretrained=False).items()
+    fill = {k: d.get(k, v) for k, v in dict(depth=18, width=64, epochs=25, bs=64, lr=0.1, alpha=0.5, tau_sim=0.72, pretrained=False,
+                                            schedule='cos').items()
             if getattr(cfg, k) is None}
+    # groups train as the single-task networks do (the paper's one protocol) unless the scenario or the user says otherwise
+    fill.update({k: d.get(k, fill.get(src, getattr(cfg, src))) for k, src in (('ft_epochs', 'epochs'), ('ft_lr', 'lr')) if getattr(cfg, k) is None})
     # the builder's own size defaults are written into the config, so giving a default explicitly changes no key
     params = inspect.signature(SCENARIOS[cfg.scenario]).parameters
     fill.update({k: params[k].default for k in ('n_train', 'n_test', 'size') if getattr(cfg, k) is None and k in params})
     cfg = dataclasses.replace(cfg, **fill)
     if cfg.device is None: cfg = dataclasses.replace(cfg, device='cuda' if torch.cuda.is_available() else 'cpu')
+    cfg.validate()
     if cfg.pretrained: imagenet_weights_path(cfg.download)   # missing weights fail here, before any training
-    return cfg.validate(), sc
+    check_data_settings(cfg, sc)
+    return cfg, sc
+
+def check_data_settings(cfg:Config, # resolved config
+                        sc:Scenario, # its scenario
+                       ):
+    "Raise `ValueError` naming the flags when the batch size, epochs and data cannot give the loss curves S_L needs."
+    for t in sc.tasks:
+        n = len(t.x_train)
+        steps = cfg.epochs * max(1, n // cfg.bs)   # a batch larger than the split is one batch of all of it
+        if steps < 2: raise ValueError(f'task {t.name!r} would train for {steps} batch(es) ({n} images, --bs {cfg.bs}, --epochs {cfg.epochs}); '
+                                       f'the loss curves of S_L need at least 2: lower --bs or raise --epochs')
 
 # %% ../nbs/10_pipeline.ipynb #d954ba98
 TRAINING_FLAGS = ('pretrained', 'amp', 'channels_last', 'compile')   # change a trained network; keyed only when set
@@ -165,11 +189,15 @@ def flags_key(cfg:Config, # resolved config
     "The settings among `names` that are set: the part of a cache key that keeps old keys when a new flag is off."
     return {k: getattr(cfg, k) for k in names if getattr(cfg, k)}
 
+def schedule_key(cfg:Config)->dict:
+    "The schedule's part of a cache key: empty for one-cycle, the schedule of every run made before it could be chosen."
+    return {} if cfg.schedule == 'one_cycle' else {'schedule': cfg.schedule}
+
 def single_key(cfg:Config, task:str)->str:
     "Hash of everything that determines the single-task network of `task`."
     return stable_hash(dict(scenario=cfg.scenario, task=task, n_train=cfg.n_train, n_test=cfg.n_test, size=cfg.size, seed=cfg.seed,
                             depth=cfg.depth, width=cfg.width, epochs=cfg.epochs, bs=cfg.bs, lr=cfg.lr, wd=cfg.wd, mom=cfg.mom,
-                            **flags_key(cfg, ('independent_init',) + TRAINING_FLAGS)))
+                            **schedule_key(cfg), **flags_key(cfg, ('independent_init',) + TRAINING_FLAGS)))
 
 def log(cfg:Config, # the run's config (nothing is printed when `cfg.quiet`)
         *msg, # what to print
@@ -182,7 +210,7 @@ def stage_checkpoint(cfg:Config, # resolved config
                      prefix:str, # how the log names what is trained, e.g. '[group 0]'
                     )->Checkpoint:
     "The `Checkpoint` of one training of the run (saying so when it resumes); delete the file once the artifact is written."
-    if Path(path).exists(): log(cfg, f'{prefix} resuming from {path}')
+    if reusable(path, 'starting that training afresh'): log(cfg, f'{prefix} resuming from {path}')
     return Checkpoint(path, cfg.checkpoint_s)
 
 def run_single(cfg:Config, # resolved config
@@ -192,18 +220,19 @@ def run_single(cfg:Config, # resolved config
     # with `independent_init`, task i starts from its own draw; `init` is still returned for reference
     out = Path(cfg.out)/'single'
     ip = out/f"init-{stable_hash(dict(depth=cfg.depth, width=cfg.width, seed=cfg.seed, **({'pretrained': True} if cfg.pretrained else {})))}.pt"
-    if ip.exists(): init = torch.load(ip)
+    if reusable(ip): init = load_artifact(ip)
     else: init = imagenet_resnet18_state(cfg.download) if cfg.pretrained else shared_init(cfg.depth, cfg.width, cfg.seed); atomic_save(init, ip)
     arts, reused = [], []
     for i, t in enumerate(sc.tasks):
         p = out/f'{t.name}-{single_key(cfg, t.name)}.pt'
-        if p.exists(): arts.append(torch.load(p, weights_only=False)); reused.append(t.name); continue
+        if reusable(p, f'retraining {t.name}'): arts.append(load_artifact(p)); reused.append(t.name); continue
         log(cfg, f'[single] training {t.name} ({i+1}/{len(sc)}): {len(t.x_train)} images, {cfg.epochs} epochs')
         start = shared_init(cfg.depth, cfg.width, seed=stable_hash([cfg.seed, t.name], 8)) if cfg.independent_init else init
         ck = p.with_suffix('.ckpt')   # finished epochs survive a kill; gone once the artifact is written
         a = train_single(t, start, cfg.depth, cfg.width, cfg.epochs, cfg.bs, cfg.lr, cfg.wd, cfg.mom, cfg.device, cfg.seed, cfg.quiet,
-                         cfg.amp, cfg.channels_last, checkpoint=stage_checkpoint(cfg, ck, f'[single] {t.name}:'), compile=cfg.compile)
-        atomic_save(a, p); ck.unlink(missing_ok=True); arts.append(a)
+                         cfg.amp, cfg.channels_last, checkpoint=stage_checkpoint(cfg, ck, f'[single] {t.name}:'), compile=cfg.compile,
+                         schedule=cfg.schedule)
+        atomic_save(a, p); discard(ck); arts.append(a)
         log(cfg, f'[single] {t.name}: test accuracy {a["test_acc"]:.2f}% ({a["time_s"]:.1f}s)')
     if reused: log(cfg, f'[single] reusing single-task artifacts for {len(reused)} task(s): {", ".join(reused)} (from {out})')
     return init, arts
@@ -256,7 +285,7 @@ def plan_key(cfg:Config, names:list, plan:dict)->str:
     "Hash of what the group stage's results depend on: the single-task networks, the plan, fine-tuning settings."
     return stable_hash(dict(single=[single_key(cfg, n) for n in names], groups=plan['groups'], keep=plan['keep_ratio'],
                             difficulty=plan['difficulty'], min_layer_keep=cfg.min_layer_keep, ft_epochs=cfg.ft_epochs,
-                            ft_lr=cfg.ft_lr, bs=cfg.bs, wd=cfg.wd, mom=cfg.mom, reg=cfg.reg, seed=cfg.seed,
+                            ft_lr=cfg.ft_lr, bs=cfg.bs, wd=cfg.wd, mom=cfg.mom, reg=cfg.reg, seed=cfg.seed, **schedule_key(cfg),
                             **({'weighting': cfg.weighting} if cfg.weighting != 'equal' else {})))
 
 def run_groups(cfg:Config, # resolved config
@@ -272,7 +301,7 @@ def run_groups(cfg:Config, # resolved config
     by_name = {t.name: (t, a) for t, a in zip(sc.tasks, arts)}
     for gi, g in enumerate(plan['groups']):
         gp, gj = run_dir/f'group_{gi}.pt', run_dir/f'group_{gi}.json'
-        prev = load_json(gj) if gp.exists() and gj.exists() else None
+        prev = load_json(gj) if reusable(gp, f'fine-tuning group {gi} again') and reusable(gj, f'fine-tuning group {gi} again') else None
         if prev is not None and prev['tasks'] == g:
             log(cfg, f'[group {gi}] reusing finished group {g}'); results.append(prev); continue
         tasks = [by_name[n][0] for n in g]; states = [by_name[n][1]['state'] for n in g]
@@ -285,19 +314,21 @@ def run_groups(cfg:Config, # resolved config
         net = MultiHeadNet(resnet(cfg.depth, cfg.width), {t.name: t.n_classes for t in tasks}); net.load_state_dict(state)
         log(cfg, f'[group {gi}] fine-tuning {g}: keeps {sum(int(u.sum()) for u in union.values()):,} of '
                  f'{sum(u.numel() for u in union.values()):,} prunable weights, {cfg.ft_epochs} epochs')
+        with torch.random.fork_rng(devices=[]):   # before fine-tuning (where is accuracy lost?), without moving the RNG training uses
+            merged = evaluate_group(net, tasks, device=cfg.device)
         ck = run_dir/f'group_{gi}.ckpt'
         ft = finetune_group(net, tasks, union, cfg.ft_epochs, cfg.bs, cfg.ft_lr, cfg.wd, cfg.mom, cfg.reg, cfg.device, cfg.seed, cfg.quiet,
                             cbs=cbs, amp=cfg.amp, channels_last=cfg.channels_last, weighting=make_weighting(cfg.weighting, len(tasks)),
-                            checkpoint=stage_checkpoint(cfg, ck, f'[group {gi}]'), compile=cfg.compile)
+                            checkpoint=stage_checkpoint(cfg, ck, f'[group {gi}]'), compile=cfg.compile, schedule=cfg.schedule)
         net.load_state_dict(ft['state'])
         nbytes = save_sparse(net.state_dict(), list(prunable(net)), gp,
                              meta=dict(depth=cfg.depth, width=cfg.width, heads={t.name: t.n_classes for t in tasks}))
         unpruned = count_params(net.backbone)['unpruned']
         per_task = {t.name: sum(int(v.sum()) for v in mk.values()) + unpruned + n_params(net.heads[t.name]) for t, mk in zip(tasks, masks)}
-        res = dict(tasks=g, test_acc=ft['test_acc'], params=count_params(net), per_task_params=per_task, sparse_bytes=nbytes,
+        res = dict(tasks=g, test_acc=ft['test_acc'], test_acc_merged=merged, params=count_params(net), per_task_params=per_task, sparse_bytes=nbytes,
                    dense_bytes=sum(v.numel() * v.element_size() for v in net.state_dict().values()),
                    pruning=infos, epoch_losses=ft['epoch_losses'], task_weights=ft['task_weights'], time_s=ft['time_s'])
-        atomic_write_json(res, gj); ck.unlink(missing_ok=True); results.append(res)
+        atomic_write_json(res, gj); discard(ck); results.append(res)
         log(cfg, f'[group {gi}] done: ' + ', '.join(f'{k} {v:.2f}%' for k, v in ft['test_acc'].items()) + f' ({ft["time_s"]:.1f}s)')
     return results
 
@@ -315,12 +346,14 @@ def build_report(cfg:Config, sc:Scenario, arts:list, plan:dict, groups:list, tim
     names = sc.names
     single_acc = {a['task']: a['test_acc'] for a in arts}
     dmo_acc = {t: g['test_acc'][t] for g in groups for t in g['tasks']}
+    merged = {t: g['test_acc_merged'][t] for g in groups for t in g['tasks'] if 'test_acc_merged' in g}
     P_single = {a['task']: a['n_params'] for a in arts}
     P_dmo = sum(g['params']['total'] for g in groups)
     return dict(scenario=sc.name, tasks=names, groups=plan['groups'], expected_groups=sc.expected_groups,
                 difficulty=plan['difficulty'], keep_ratio=plan['keep_ratio'], mu=plan['mu'], similarity=plan['similarity'],
                 accuracy=dict(single=single_acc, dmo=dmo_acc, single_avg=float(np.mean(list(single_acc.values()))),
-                              dmo_avg=float(np.mean([dmo_acc[n] for n in names]))),
+                              dmo_avg=float(np.mean([dmo_acc[n] for n in names])),
+                              **({'dmo_before_finetune': merged} if len(merged) == len(names) else {})),
                 params=dict(single=sum(P_single.values()), dmo=P_dmo, single_per_task=P_single,
                             dmo_per_task={t: g['per_task_params'][t] for g in groups for t in g['tasks']},
                             dmo_per_group=[g['params']['total'] for g in groups]),
@@ -328,7 +361,17 @@ def build_report(cfg:Config, sc:Scenario, arts:list, plan:dict, groups:list, tim
                 bytes=dict(dmo_sparse=sum(g['sparse_bytes'] for g in groups), dmo_dense=sum(g['dense_bytes'] for g in groups),
                            single_dense=4 * sum(P_single.values())),
                 pruning={t: info for g in groups for t, info in g['pruning'].items()},
-                timing={**timing, 'finetune_s': sum(g['time_s'] for g in groups)}, config=cfg.to_dict())
+                recipe=recipe(cfg, sc), timing={**timing, 'finetune_s': sum(g['time_s'] for g in groups)}, config=cfg.to_dict())
+
+def recipe(cfg:Config, # resolved config
+           sc:Scenario, # its scenario
+          )->dict:
+    "The training recipe a run used, next to the paper's protocol for its scenario (None where the paper has none)."
+    paper = sc.defaults.get('paper')
+    single = dict(epochs=cfg.epochs, bs=cfg.bs, lr=cfg.lr, mom=cfg.mom, wd=cfg.wd, schedule=cfg.schedule)
+    group = dict(single, epochs=cfg.ft_epochs, lr=cfg.ft_lr, reg=cfg.reg, weighting=cfg.weighting)
+    same = paper is not None and all(single[k] == paper[k] and group[k] == paper[k] for k in ('epochs', 'bs', 'lr', 'mom')) and cfg.schedule == 'cos'
+    return dict(single=single, group=group, paper=paper, paper_protocol=same)
 
 def run(cfg:Config=None, # settings (default: `Config()`)
         sc:Scenario=None, # the scenario of `cfg`, if already built (by `resolve`)
@@ -336,15 +379,25 @@ def run(cfg:Config=None, # settings (default: `Config()`)
        )->dict:
     "Run DMO end to end (reusing finished artifacts) and write the report; return the report dict."
     cfg, sc = resolve(dataclasses.replace(cfg or Config(), **kwargs), sc)
-    init, arts, timing = start_run(cfg, sc)
-    return plan_and_run(cfg, sc, init, arts, timing)
+    with run_lock(cfg.out, cfg.wait, 'dmo_nb run'):
+        init, arts, timing = start_run(cfg, sc)
+        return plan_and_run(cfg, sc, init, arts, timing)
 
 def start_run(cfg:Config, # resolved config
               sc:Scenario, # its scenario
              )->tuple:
-    "Open the run directory (config.json), then train or load the single-task networks: (init, arts, timing)."
-    out = Path(cfg.out); out.mkdir(parents=True, exist_ok=True)
-    atomic_write_json(cfg.to_dict(), out/'config.json')
+    "Open the run directory (lock, manifest, config.json), then train or load the single-task networks: (init, arts, timing)."
+    out = Path(cfg.out)
+    with run_lock(out, cfg.wait, 'dmo_nb run'):   # re-entered by the caller's lock; taken here for direct callers
+        open_manifest(out)
+        for p in clean_tmp(out): log(cfg, f'removed {p} (left by a killed write)')
+        top = out/'report.json'   # the top-level report always describes the run of config.json: an older one goes
+        if top.exists() and (not reusable(top, 'removing it') or load_json(top).get('config') != cfg.to_dict()):
+            for f in [top, out/'table.md'] + [out/'figures'/f'{k}.png' for k in FIGURES]: discard(f)
+        atomic_write_json(cfg.to_dict(), out/'config.json')
+        return _start_single(cfg, sc)
+
+def _start_single(cfg, sc):
     torch.manual_seed(cfg.seed)
     t0 = time.time(); init, arts = run_single(cfg, sc)
     return init, arts, dict(single_s=time.time() - t0)
@@ -369,30 +422,41 @@ def run_plan(cfg:Config, # resolved config
             )->dict:
     "Carry out `plan`: prune, merge, fine-tune every group, then write the report; return it."
     out = Path(cfg.out); timing = dict(timing or {})
-    run_dir = out/f'dmo-{plan_key(cfg, sc.names, plan)}'
-    atomic_write_json(plan, run_dir/'plan.json')
-    log(cfg, '[plan] difficulty ' + ', '.join(f'{k} {v:.3f}' for k, v in plan['difficulty'].items()))
-    log(cfg, f'[plan] groups {plan["groups"]}')
-    t2 = time.time(); groups = run_groups(cfg, sc, init, arts, plan, run_dir, cbs); timing['groups_s'] = time.time() - t2
-    rep = build_report(cfg, sc, arts, plan, groups, timing)
-    write_report(rep, run_dir)
-    copy_report(run_dir, out)   # the latest report also at the top of the run directory
+    with run_lock(out, cfg.wait, 'dmo_nb run'):
+        run_dir = out/f'dmo-{plan_key(cfg, sc.names, plan)}'
+        atomic_write_json(plan, run_dir/'plan.json')
+        log(cfg, '[plan] difficulty ' + ', '.join(f'{k} {v:.3f}' for k, v in plan['difficulty'].items()))
+        log(cfg, f'[plan] groups {plan["groups"]}')
+        t2 = time.time(); groups = run_groups(cfg, sc, init, arts, plan, run_dir, cbs); timing['groups_s'] = time.time() - t2
+        rep = build_report(cfg, sc, arts, plan, groups, timing)
+        write_report(rep, run_dir)
+        copy_report(run_dir, out)   # the latest report also at the top of the run directory, with the config it ran
+        atomic_write_json(cfg.to_dict(), out/'config.json')
     log(cfg, '\n' + results_table(rep))
     log(cfg, f'report: {out/"report.json"} (table {out/"table.md"}, figures {out/"figures"}); this setting: {run_dir}')
     return rep
 
 # %% ../nbs/10_pipeline.ipynb #668b4847
+CHOICES = dict(weighting=tuple(WEIGHTINGS), reading=READINGS, weight_mode=WEIGHT_MODES, compile=tuple(m for m in COMPILE_MODES if m),
+               amp=tuple(m for m in AMP_MODES if m), schedule=SCHEDULES)
+
 def _config_flags(r:argparse.ArgumentParser):
-    "Add one flag per `Config` setting to the sub-command parser `r`."
+    "Add one flag per `Config` field to the sub-command parser `r`: type, default and help from the dataclass and its docments."
+    try: docs = docments(Config, full=True)
+    except TypeError: docs = {}
+    if not any(d.get('docment') for d in docs.values()):   # a notebook's class has no source for `inspect`: read the exported one's
+        import importlib; docs = docments(importlib.import_module('dmo_nb.pipeline').Config, full=True)
     for f in dataclasses.fields(Config):
-        flag = '--' + f.name.replace('_', '-')
-        if f.name in ('quiet', 'independent_init', 'download', 'channels_last'): r.add_argument(flag, action='store_true', help='(default: off)'); continue
-        if f.name == 'pretrained': r.add_argument(flag, action='store_true', default=None, help='(default: the scenario\'s)'); continue
-        if f.name == 'tasks': r.add_argument(flag, nargs='+', default=None, help='task names to keep'); continue
-        typ = {'alpha': float, 'tau_sim': float, 'tau': float, 'min_keep': float, 'min_layer_keep': float, 'lr': float,
-               'ft_lr': float, 'wd': float, 'mom': float, 'reg': float, 'checkpoint_s': float}.get(f.name, int if f.type in ('int', int) else str)
-        choices = {'compile': f" ({', '.join(m for m in COMPILE_MODES if m)})", 'weighting': f" ({', '.join(WEIGHTINGS)})", 'weight_mode': f" ({', '.join(WEIGHT_MODES)})", 'reading': f" ({', '.join(READINGS)})"}.get(f.name, '')
-        r.add_argument(flag, type=typ, default=f.default, help=f'(default: {f.default}){choices}')
+        d, anno = docs[f.name], f.type if isinstance(f.type, str) else f.type.__name__
+        default = "the scenario's" if f.default is None and f.name not in ('device', 'amp', 'compile', 'tasks') else f.default
+        kw = dict(default=argparse.SUPPRESS, help=f"{d['docment']} (default: {default})")
+        if anno == 'bool': kw['action'] = argparse.BooleanOptionalAction
+        elif anno == 'list': kw.update(nargs='+', metavar='NAME')
+        else: kw.update(type=getattr(builtins, anno), metavar=anno.upper())
+        if f.name in CHOICES: kw.update(help=f"{d['docment']} (one of: {', '.join(CHOICES[f.name])}; default: {default})")   # checked by `Config.validate`
+        r.add_argument('--' + f.name.replace('_', '-'), **kw)
+    r.add_argument('--config', default=argparse.SUPPRESS, metavar='FILE',
+                   help="start from the settings of a config.json (a run directory's); the flags given override them")
 
 def _parser()->argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='dmo_nb', description='Task-Aware Dynamic Model Optimization for multi-task learning')
@@ -406,20 +470,34 @@ def _parser()->argparse.ArgumentParser:
     w.add_argument('--depths', nargs='+', type=int, default=None, help='depths to try (default: 10 14 18)')
     return p
 
+def _flag_hint(msg:str)->str:
+    "A `Config` error message with the flag of the first setting it names."
+    for m in re.finditer(r'`(\w+)`', msg):
+        if m.group(1) in {f.name for f in dataclasses.fields(Config)}: return f"{msg} (flag --{m.group(1).replace('_', '-')})"
+    return msg
+
 def main(argv:list=None, # command-line arguments (default: sys.argv[1:])
         )->int:
-    "Entry point of the `dmo_nb` console script: `run`, `compare` and `sweep`."
+    "Entry point of the `dmo_nb` console script: `run`, `compare` and `sweep`; a user error exits 2 with one line."
     args = vars(_parser().parse_args(argv))
     cmd = args.pop('cmd')
     extra = {k: args.pop(k) for k in ('methods', 'widths', 'depths') if k in args}
     try:
-        cfg, sc = resolve(Config(**args))   # every error before any work; the scenario is built once
+        base = Config()
+        if 'config' in args:
+            f = args.pop('config')
+            if not Path(f).is_file(): raise FileNotFoundError(f'--config {f}: no such file')
+            base = Config.from_dict(load_json(f))
+        cfg, sc = resolve(dataclasses.replace(base, **args))   # every error before any work; the scenario is built once
         if cmd != 'run':
             from dmo_nb import compare as cmp   # the comparison module builds on this one
             cmp.check_methods(extra.get('methods') or cmp.METHODS)
             if cmd == 'sweep': cmp.check_sizes(extra.get('widths') or cmp.SWEEP_WIDTHS, extra.get('depths') or cmp.SWEEP_DEPTHS)
-    except (ValueError, FileNotFoundError) as e: print(f'dmo_nb: error: {e}', file=sys.stderr); return 2
-    if cmd == 'run': run(cfg, sc)
-    elif cmd == 'compare': cmp.compare(cfg, extra.get('methods'), sc=sc)
-    else: cmp.sweep(cfg, extra.get('widths'), extra.get('depths'), extra.get('methods'), sc=sc)
+        if cmd == 'run': run(cfg, sc)
+        elif cmd == 'compare': cmp.compare(cfg, extra.get('methods'), sc=sc)
+        else: cmp.sweep(cfg, extra.get('widths'), extra.get('depths'), extra.get('methods'), sc=sc)
+    except (ValueError, FileNotFoundError, RunDirBusy) as e:   # user errors: one line, no traceback (DMO_NB_TRACEBACK=1 shows it)
+        if os.environ.get('DMO_NB_TRACEBACK'): raise
+        msg = str(e).split('\n\t')[-1] if str(e).startswith('Exception occured in') else str(e)   # fastai's callback prefix
+        print(f'dmo_nb: error: {_flag_hint(" ".join(msg.split()))}', file=sys.stderr); return 2
     return 0

@@ -4,11 +4,11 @@
 
 # %% ../nbs/05_prune.ipynb #7fce43f7
 from __future__ import annotations
-import copy, math, os
+import math, os
 from pathlib import Path
 import numpy as np, torch, torch.nn as nn
 import torch.nn.utils.prune as tprune
-from .core import atomic_save
+from .core import atomic_save, load_artifact, ArtifactError
 from .models import resnet, MultiHeadNet, prunable, prunable_modules
 
 # %% auto #0
@@ -48,28 +48,41 @@ def magnitude_masks(model:nn.Module, # a network whose backbone is pruned (not m
                     keep:float, # share of prunable weights to keep, in (0, 1]
                     min_layer_keep:float=0.01, # every layer keeps at least this share (>= 1 weight)
                    )->tuple:
-    "Global L1 magnitude masks over the backbone's conv/linear weights; returns (masks, info)."
+    "Global L1 magnitude masks over the backbone's conv/linear weights, exactly `keep` of them in all; returns (masks, info)."
     if not 0 < keep <= 1: raise ValueError(f'`keep` must be in (0, 1]; got {keep!r}')
     if not 0 <= min_layer_keep <= 1: raise ValueError(f'`min_layer_keep` must be in [0, 1]; got {min_layer_keep!r}')
-    m = copy.deepcopy(model).cpu()
-    mods = prunable_modules(m)
-    total = sum(mod.weight.numel() for mod in mods.values())
-    n_remove = total - int(round(keep * total))
-    tprune.global_unstructured([(mod, 'weight') for mod in mods.values()], pruning_method=tprune.L1Unstructured, amount=n_remove)
-    masks, collapsed, rescued = {}, [], []
-    for name, mod in mods.items():
-        mask = mod.weight_mask.bool()
-        w = mod.weight_orig.detach()
-        need = max(1, math.ceil(min_layer_keep * w.numel()))
-        if int(mask.sum()) == 0: collapsed.append(name)
-        if int(mask.sum()) < need:
-            mask = torch.zeros_like(mask).view(-1)
-            mask[w.abs().view(-1).topk(need).indices] = True
-            mask = mask.view_as(w); rescued.append(name)
-        masks[name] = mask
+    weights = {k: mod.weight.detach().cpu() for k, mod in prunable_modules(model).items()}
+    total = sum(w.numel() for w in weights.values())
+    budget = int(round(keep * total))
+    need = {k: max(1, math.ceil(min_layer_keep * w.numel())) for k, w in weights.items()}
+    # a layer that global pruning would leave under its floor keeps exactly its floor (its largest weights), and that
+    # comes out of the global budget: the others share what is left. Rescued layers only grow, so this ends.
+    floored, collapsed = {}, None
+    while True:
+        free = [k for k in weights if k not in floored]
+        left = budget - sum(need[k] for k in floored)
+        masks = _global_masks({k: weights[k] for k in free}, max(left, 0)) if free else {}
+        if collapsed is None: collapsed = [k for k in free if int(masks[k].sum()) == 0]   # what plain global pruning does
+        low = [k for k in free if int(masks[k].sum()) < need[k]]
+        if not low: break
+        floored.update({k: None for k in low})
+    for k in floored: masks[k] = _top_mask(weights[k], need[k])
+    masks = {k: masks[k] for k in weights}
     kept = sum(int(v.sum()) for v in masks.values())
     return masks, dict(target_keep=float(keep), kept=kept, total=total, actual_keep=kept / total,
-                       collapsed=collapsed, rescued=rescued)
+                       collapsed=collapsed, rescued=list(floored), over_budget=max(0, kept - budget))
+
+def _top_mask(w:torch.Tensor, n:int)->torch.Tensor:
+    "The mask of the `n` largest-magnitude entries of `w`."
+    m = torch.zeros(w.numel(), dtype=torch.bool); m[w.abs().view(-1).topk(n).indices] = True; return m.view_as(w)
+
+def _global_masks(weights:dict, n_keep:int)->dict:
+    "`torch.nn.utils.prune.global_unstructured` (L1) keeping `n_keep` weights across `weights`: name -> mask."
+    holders = {k: nn.Module() for k in weights}
+    for k, h in holders.items(): h.weight = nn.Parameter(weights[k].clone(), requires_grad=False)
+    total = sum(w.numel() for w in weights.values())
+    tprune.global_unstructured([(h, 'weight') for h in holders.values()], pruning_method=tprune.L1Unstructured, amount=total - n_keep)
+    return {k: h.weight_mask.bool() for k, h in holders.items()}
 
 # %% ../nbs/05_prune.ipynb #49d90a29
 def merge_group(states:list, # single-task state dicts (MultiHeadNet, one head each), one per task of the group
@@ -127,8 +140,8 @@ def save_sparse(state:dict, # state dict (pruned weights hold exact zeros)
 def load_sparse(path, # a file written by `save_sparse`
                )->tuple:
     "Read a `save_sparse` file back: (state dict, meta)."
-    d = torch.load(path, map_location='cpu', weights_only=False)
-    if d.get('format') != 'dmo_nb.sparse/1': raise ValueError(f'{path} is not a dmo_nb sparse model file')
+    d = load_artifact(path)
+    if not isinstance(d, dict) or d.get('format') != 'dmo_nb.sparse/1': raise ArtifactError(f'{path} is not a dmo_nb sparse model file')
     state = dict(d['dense'])
     for k, s in d['sparse'].items():
         n = int(np.prod(s['shape']))

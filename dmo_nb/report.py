@@ -10,14 +10,14 @@ import matplotlib
 import matplotlib.pyplot as plt
 import seaborn as sns
 import networkx as nx
-from .core import atomic_write_json, atomic_write_text, atomic_copy, load_json
+from .core import atomic_write, atomic_write_json, atomic_write_text, atomic_copy, load_json
 from .group import similarity_graph
 from .prune import prune_ratio
 
 # %% auto #0
-__all__ = ['REQUIRED_KEYS', 'FIGURES', 'check_report', 'fmt_params', 'method_table', 'results_table', 'plot_similarity',
-           'plot_task_graph', 'plot_difficulty_pruning', 'plot_accuracy_params', 'write_report', 'copy_report',
-           'load_report']
+__all__ = ['REQUIRED_KEYS', 'FIGURES', 'check_report', 'fmt_params', 'method_table', 'results_table', 'pruning_table',
+           'plot_similarity', 'plot_task_graph', 'plot_difficulty_pruning', 'plot_accuracy_params', 'write_report',
+           'copy_report', 'load_report']
 
 # %% ../nbs/07_report.ipynb #12dedb98
 REQUIRED_KEYS = ('tasks', 'groups', 'difficulty', 'keep_ratio', 'similarity', 'accuracy', 'params', 'ratio', 'config')
@@ -59,7 +59,17 @@ def results_table(rep:dict, # report dict
     acc, P = rep['accuracy'], rep['params']
     methods = {'Single-task learning': (acc['single'], P['single']), 'DMO': (acc['dmo'], P['dmo'])}
     for k, v in (rows or {}).items(): methods[k] = (v['accuracy'], v['params'])
-    return method_table(rep['tasks'], methods, P['single'])
+    tbl = method_table(rep['tasks'], methods, P['single'])
+    return tbl + '\n' + pruning_table(rep) if rep.get('pruning') and rows is None else tbl
+
+def pruning_table(rep:dict, # report dict with its `pruning` section
+                 )->str:
+    "Per task: difficulty, the keep ratio it was given (target) and kept (actual), and the layers the collapse guard rescued."
+    lines = ['| Task | d | target keep | actual keep | rescued layers |', '|---|---|---|---|---|']
+    for t in rep['tasks']:
+        i = rep['pruning'][t]
+        lines.append(f"| {t} | {rep['difficulty'][t]:.3f} | {100 * i['target_keep']:.2f}% | {100 * i['actual_keep']:.2f}% | {len(i['rescued'])} |")
+    return '\n'.join(lines) + '\n'
 
 # %% ../nbs/07_report.ipynb #cb6c4fdf
 def plot_similarity(rep:dict)->plt.Figure:
@@ -131,8 +141,7 @@ def write_report(rep:dict, # report dict (see `check_report`)
     (out/'figures').mkdir(parents=True, exist_ok=True)
     with matplotlib.rc_context({'backend': 'Agg'}):
         for name, f in FIGURES.items():
-            fig = f(rep); tmp = out/'figures'/f'.{name}.tmp.png'
-            fig.savefig(tmp, dpi=dpi); plt.close(fig); tmp.replace(out/'figures'/f'{name}.png')
+            fig = f(rep); atomic_write(out/'figures'/f'{name}.png', lambda tmp: fig.savefig(tmp, dpi=dpi, format='png')); plt.close(fig)
             paths[name] = out/'figures'/f'{name}.png'
     return paths
 

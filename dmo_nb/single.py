@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np, torch
 from fastai.learner import Learner
 from fastai.callback.core import Callback, CancelEpochException
+from fastai.callback.schedule import ParamScheduler, SchedCos
 from fastai.callback.schedule import fit_one_cycle
 from fastai.data.core import DataLoaders
 from fastai.losses import CrossEntropyLossFlat
@@ -19,12 +20,12 @@ from fastai.torch_core import norm_bias_params
 from fastai.callback.fp16 import MixedPrecision
 from .data import Task, task_loader
 from .models import resnet, MultiHeadNet, n_params
-from .core import atomic_save
+from .core import atomic_save, load_artifact, ArtifactError
 
 # %% auto #0
-__all__ = ['AMP_MODES', 'COMPILE_MODES', 'shared_init', 'task_net', 'LossCurve', 'speed_cbs', 'check_compile', 'prepare_model',
-           'DecoupledSGD', 'wd_groups', 'sgd', 'single_learner', 'sample_losses', 'test_accuracy', 'fit', 'Checkpoint',
-           'checkpoint_cbs', 'train_single']
+__all__ = ['AMP_MODES', 'COMPILE_MODES', 'SCHEDULES', 'shared_init', 'task_net', 'LossCurve', 'speed_cbs', 'check_compile',
+           'prepare_model', 'DecoupledSGD', 'wd_groups', 'sgd', 'single_learner', 'sample_losses', 'test_accuracy',
+           'TrainingDiverged', 'FiniteLoss', 'fit', 'Checkpoint', 'checkpoint_cbs', 'check_finite', 'train_single']
 
 # %% ../nbs/02_single.ipynb #88bbbe78
 def shared_init(depth:int=18, # backbone depth
@@ -185,16 +186,51 @@ def test_accuracy(learn:Learner, # a trained learner
     return float((preds.argmax(1) == targs).float().mean() * 100)
 
 # %% ../nbs/02_single.ipynb #24715cd6
+SCHEDULES = ('cos', 'one_cycle')
+
+class TrainingDiverged(ValueError):
+    "A training's loss became NaN or infinite."
+
+class FiniteLoss(Callback):
+    "Stop a fit at the batch whose training loss is not finite, naming what trains and the setting to lower."
+    order, run_valid = 80, False   # after_epoch before `Checkpoint` (90): a non-finite state is never saved
+    def __init__(self,
+                 label:str='', # what trains, for the message (e.g. the task's name)
+                 flag:str='--lr', # the setting to lower
+                 every:int=None, # check every this many batches (default: 1 on the CPU, 25 elsewhere: a check waits for the device)
+                ): self.label, self.flag, self.every = label, flag, every
+    def before_fit(self): self.bad, self.n = None, 0
+    def after_batch(self):
+        ok = torch.isfinite(self.learn.loss.detach()).all()
+        self.bad = ~ok if self.bad is None else self.bad | ~ok
+        self.n += 1
+        every = self.every or (1 if self.learn.loss.device.type == 'cpu' else 25)
+        if self.n % every == 0: self._check(f'epoch {self.epoch}, batch {self.iter}')
+    def after_epoch(self): self._check(f'epoch {self.epoch}')
+    def _check(self, where):
+        if self.bad is not None and bool(self.bad):
+            raise TrainingDiverged(f'training {self.label.strip() or "the network"} diverged at {where}: the loss is not finite; '
+                                   f'lower the learning rate ({self.flag})')
+
 def fit(learn:Learner, # the learner to train
         epochs:int, # epochs
-        lr:float, # peak learning rate of the one-cycle schedule
+        lr:float, # initial (cos) or peak (one_cycle) learning rate
         quiet:bool=False, # show nothing
         label:str='', # prefix of the per-epoch lines (non-interactive output)
+        schedule:str='one_cycle', # 'cos': cosine decay from `lr` to 0 at constant momentum; 'one_cycle': fastai's `fit_one_cycle`
+        mom:float=0.9, # SGD momentum (constant with 'cos'; 'one_cycle' cycles it from mom + 0.05 down to mom - 0.05 and back)
+        flag:str='--lr', # the setting a diverged training tells the user to lower
        ):
-    "Train with `fit_one_cycle`: live bars in a terminal, one line per epoch in a log, nothing if `quiet`."
+    "Train `learn` on `schedule`: live bars in a terminal, one line per epoch in a log, nothing if `quiet`."
+    if schedule not in SCHEDULES: raise ValueError(f'`schedule` must be one of {SCHEDULES}; got {schedule!r}')
+    cbs = [FiniteLoss(label, flag)]
+    if schedule == 'cos': go = lambda: learn.fit(epochs, lr, cbs=cbs + [ParamScheduler({'lr': SchedCos(lr, 0.)})])
+    else:
+        hi, lo = round(min(mom + 0.05, 0.99), 10), round(max(mom - 0.05, 0.), 10)   # fastai's (0.95, 0.85, 0.95) at mom 0.9
+        go = lambda: learn.fit_one_cycle(epochs, lr, moms=(hi, lo, hi), cbs=cbs)
     if quiet:
-        with learn.no_logging(), learn.no_bar(): learn.fit_one_cycle(epochs, lr)
-    elif sys.stdout.isatty() or 'ipykernel' in sys.modules: learn.fit_one_cycle(epochs, lr)
+        with learn.no_logging(), learn.no_bar(): go()
+    elif sys.stdout.isatty() or 'ipykernel' in sys.modules: go()
     else:
         def line(log):
             if len(log) < len(learn.recorder.metric_names) - 1: return   # an epoch finished before a restart (`Checkpoint`)
@@ -202,7 +238,7 @@ def fit(learn:Learner, # the learner to train
             print(f'{label} ' + '  '.join(vals), flush=True)
         old, learn.logger = learn.logger, line
         try:
-            with learn.no_bar(): learn.fit_one_cycle(epochs, lr)
+            with learn.no_bar(): go()
         finally: learn.logger = old
 
 # %% ../nbs/02_single.ipynb #35f8fed7
@@ -225,21 +261,24 @@ class Checkpoint(Callback):
         if hasattr(self, 'lr_finder') or hasattr(self, 'gather_preds'): self.run = False; return   # not a training fit
         self.skip, self.ck, self.last = 0, None, time.time()
         if not self.path.exists(): return
-        ck = torch.load(self.path, map_location=self.dls.device or 'cpu', weights_only=False)
+        try: ck = load_artifact(self.path, self.dls.device or 'cpu')
+        except ArtifactError as e: warnings.warn(f'{e}: starting afresh'); return
         if ck['n_epoch'] != self.n_epoch:
             warnings.warn(f'{self.path} is for {ck["n_epoch"]} epochs, not {self.n_epoch}: starting afresh'); return
         self.learn.model.load_state_dict(ck['model']); self.learn.opt.load_state_dict(ck['opt'])
         self.skip, self.ck = ck['epoch'] + 1, ck
+        if self.skip >= self.n_epoch: self._restore()   # killed after its last epoch: no epoch will run to restore into
     def before_epoch(self):
         if self.epoch < self.skip: raise CancelEpochException
-        if self.ck is not None:   # the first epoch after the restart: put back what the skipped epochs' events touched
-            ck, self.ck = self.ck, None
-            for dl, st in zip(_loader_rngs(self.dls), ck['loader_rngs']): dl.rng = random.Random(); dl.rng.setstate(st)
-            torch.set_rng_state(ck['torch_rng'])
-            if ck['cuda_rng'] is not None and torch.cuda.is_available(): torch.cuda.set_rng_state_all(ck['cuda_rng'])
-            for k, cb in self._stateful().items():
-                if k in ck['callbacks']: cb.load_state_dict(ck['callbacks'][k])
-            if ck.get('scaler') and getattr(self.learn, 'scaler', None) is not None: self.learn.scaler.load_state_dict(ck['scaler'])
+        if self.ck is not None: self._restore()   # the first epoch after the restart: put back what the skipped epochs' events touched
+    def _restore(self):
+        ck, self.ck = self.ck, None
+        for dl, st in zip(_loader_rngs(self.dls), ck['loader_rngs']): dl.rng = random.Random(); dl.rng.setstate(st)
+        torch.set_rng_state(ck['torch_rng'])
+        if ck['cuda_rng'] is not None and torch.cuda.is_available(): torch.cuda.set_rng_state_all(ck['cuda_rng'])
+        for k, cb in self._stateful().items():
+            if k in ck['callbacks']: cb.load_state_dict(ck['callbacks'][k])
+        if ck.get('scaler') and getattr(self.learn, 'scaler', None) is not None: self.learn.scaler.load_state_dict(ck['scaler'])
     def after_epoch(self):
         if self.epoch < self.skip: return
         if self.epoch < self.n_epoch - 1 and time.time() - self.last < self.every_s: return
@@ -258,6 +297,14 @@ def checkpoint_cbs(checkpoint, # None, a file, or a `Checkpoint`
     return [checkpoint if isinstance(checkpoint, Checkpoint) else Checkpoint(checkpoint)]
 
 # %% ../nbs/02_single.ipynb #54c9d202
+def check_finite(state:dict, # a state dict about to be saved
+                 what:str, # what it is, for the message
+                 flag:str='--lr', # the setting to lower
+                ):
+    "Raise `TrainingDiverged` if any floating-point tensor of `state` holds a NaN or infinity: such a network is never saved."
+    bad = [k for k, v in state.items() if v.is_floating_point() and not torch.isfinite(v).all()]
+    if bad: raise TrainingDiverged(f'{what} holds non-finite weights ({bad[0]}, ...); it is not saved: lower the learning rate ({flag})')
+
 def train_single(task:Task, # the task to learn
                  init:dict, # shared backbone initialisation (`shared_init`)
                  depth:int=18, # backbone depth
@@ -274,6 +321,7 @@ def train_single(task:Task, # the task to learn
                  channels_last:bool=False, # channels-last memory format
                  checkpoint=None, # file (or `Checkpoint`) to save the training state to after epochs and resume from
                  compile:str=None, # `torch.compile` mode of the network (see `prepare_model`), None: eager
+                 schedule:str='one_cycle', # learning-rate schedule (see `fit`)
                 )->dict:
     "Train `task` alone; return its weights, loss curves, per-sample losses and test accuracy."
     if not isinstance(epochs, int) or epochs < 1: raise ValueError(f'`epochs` must be an integer >= 1; got {epochs!r}')
@@ -282,10 +330,11 @@ def train_single(task:Task, # the task to learn
     t0 = time.time()
     learn = single_learner(task, task_net(task, init, depth, width, seed), bs, lr, wd, mom, device, seed,
                            amp=amp, channels_last=channels_last, cbs=checkpoint_cbs(checkpoint), compile=compile)
-    fit(learn, epochs, lr, quiet, label=f'  {task.name}')
+    fit(learn, epochs, lr, quiet, label=f'  {task.name}', schedule=schedule, mom=mom)
     with learn.no_bar():
         losses, acc = sample_losses(learn, task), test_accuracy(learn, task)
     model = learn.model.cpu().to(memory_format=torch.contiguous_format)
+    check_finite(model.state_dict(), f'the network of {task.name}', '--lr')
     return dict(task=task.name, n_classes=task.n_classes, state=model.state_dict(), epoch_losses=learn.epoch_losses,
-                batch_losses=learn.batch_losses, sample_losses=losses, test_acc=acc,
+                batch_losses=learn.batch_losses, sample_losses=torch.from_numpy(losses), test_acc=acc,
                 n_params=n_params(model), time_s=time.time() - t0)

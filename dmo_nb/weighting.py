@@ -8,7 +8,7 @@ import numpy as np, torch
 from fastai.callback.core import Callback
 
 # %% auto #0
-__all__ = ['WEIGHTINGS', 'Weighting', 'Uncertainty', 'DWA', 'project_simplex', 'MinMax', 'make_weighting']
+__all__ = ['WEIGHTINGS', 'Weighting', 'Uncertainty', 'loss_ratio', 'DWA', 'project_simplex', 'MinMax', 'make_weighting']
 
 # %% ../nbs/06a_weighting.ipynb #e9d0a8ad
 class Weighting(Callback):
@@ -68,6 +68,15 @@ class Uncertainty(Weighting):
         self.s -= self.lr * (0.5 - torch.exp(-self.s) * losses.detach().double())
 
 # %% ../nbs/06a_weighting.ipynb #23608029
+def loss_ratio(last:torch.Tensor, # each task's latest epoch-mean loss
+               prev:torch.Tensor, # the epoch before
+               big:float=1e6, # the ratio of a loss that rose from 0 (and the cap of every ratio)
+              )->torch.Tensor:
+    "DWA's r = last / prev, finite everywhere: 0 / 0 is 1 (no change) and x / 0 is `big`."
+    last, prev = torch.as_tensor(last, dtype=torch.float64), torch.as_tensor(prev, dtype=torch.float64)
+    r = torch.where(prev > 0, last / prev.clamp_min(torch.finfo(torch.float64).tiny), torch.where(last > 0, big, 1.))
+    return r.clamp(0, big)
+
 class DWA(Weighting):
     "Liu et al. (2019): weights K softmax(r/T) from the ratio r of each task's last two epoch-mean losses."
     name = 'dwa'
@@ -94,8 +103,7 @@ class DWA(Weighting):
         if not self._n: return
         self.epoch_means.append((self._sum / self._n).cpu()); self._sum, self._n = torch.zeros_like(self._sum), 0
         if len(self.epoch_means) >= 2:
-            r = self.epoch_means[-1] / self.epoch_means[-2]
-            self.w = (self.n * torch.softmax(r / self.temp, 0)).float()
+            self.w = (self.n * torch.softmax(loss_ratio(self.epoch_means[-1], self.epoch_means[-2]) / self.temp, 0)).float()
 
 # %% ../nbs/06a_weighting.ipynb #50e250bc
 def project_simplex(v:torch.Tensor, # any vector

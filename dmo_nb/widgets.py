@@ -10,7 +10,7 @@ import numpy as np, torch
 import ipywidgets as W
 import matplotlib.pyplot as plt
 from fastai.callback.core import Callback
-from .core import atomic_write_json, load_json
+from .core import atomic_write_json, load_json, reusable
 from .models import prunable, n_params
 from .measure import check_alpha
 from .group import check_tau_sim
@@ -84,8 +84,9 @@ class RegroupApp:
         if not (run_dir/'config.json').exists(): raise FileNotFoundError(f'{run_dir} has no config.json: not a dmo_nb run directory')
         cfg = Config.from_dict({**load_json(run_dir/'config.json'), 'out': str(run_dir), 'quiet': True})
         self.cfg, self.sc = resolve(cfg)
-        missing = [t for t in self.sc.names if not (run_dir/'single'/f'{t}-{single_key(self.cfg, t)}.pt').exists()]
-        if missing: raise FileNotFoundError(f'single-task networks missing for {missing}: run `dmo_nb run --out {run_dir}` first')
+        missing = [t for t in self.sc.names if not reusable(run_dir/'single'/f'{t}-{single_key(self.cfg, t)}.pt', 'it must be retrained')]
+        if missing: raise FileNotFoundError(f'single-task networks missing for {missing}: run '
+                                            f'`dmo_nb run --config {run_dir/"config.json"} --out {run_dir}` first (the run\'s own settings)')
         self.run_dir, self.figures = run_dir, figures
         self.init, self.arts = run_single(self.cfg, self.sc)
         nets = [trained_net(self.cfg, t, self.init, a['state']) for t, a in zip(self.sc.tasks, self.arts)]

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The GPU measurements of dmo_nb in one script: the speed table, then CIFAR-10 + MNIST + USPS end to end with the
-# paper's scenario-1 protocol (ResNet-18, 72x72, 25 epochs, batch 64, lr 0.1, SGD momentum 0.9; 10 fine-tuning epochs).
+# paper's scenario-1 protocol for every network, groups included (ResNet-18, 72x72, 25 + 25 epochs, batch 64, lr 0.1, SGD momentum 0.9, cosine).
 # Run from the repository root on a machine with a CUDA GPU; data as .npz files in $DATA (see ../shared/data/README.md).
 #
 #   bash results/run_gpu.sh            # speed, then the run (COMPARE=1: then every baseline too)
@@ -28,7 +28,7 @@ if [ "$WHAT" = all ] || [ "$WHAT" = speed ]; then
   [ -f "$OUT/compiled/speed.md" ] || python3 benchmarks/speed.py --bs 64 --n-images 20000 --compile reduce-overhead --out "$OUT/compiled" ${SPEED_ARGS:-}
 fi
 FLAGS=(--scenario custom --tasks "npz:$DATA/cifar10_jpeg.npz" "npz:$DATA/mnist.npz" "npz:$DATA/usps.npz" --size 72
-       --epochs 25 --bs 64 --lr 0.1 --depth 18 --width 64 --ft-epochs 10 --ft-lr 0.01 --channels-last --out "$RUN")
+       --epochs 25 --bs 64 --lr 0.1 --depth 18 --width 64 --schedule cos --channels-last --out "$RUN")
 AMP=${AMP-bf16}; if [ -n "$AMP" ]; then FLAGS+=(--amp "$AMP"); fi
 if [ -n "${COMPILE:-}" ]; then FLAGS+=(--compile "$COMPILE"); fi
 FLAGS+=(${EXTRA:-})   # extra flags (a later flag wins), e.g. for a dry run

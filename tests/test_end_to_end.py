@@ -62,8 +62,8 @@ def test_artifact_round_trips(tiny_run):
     cfg, sc = resolve(Config.from_dict(rep['config']))
     for t in sc.tasks:
         (p,) = (Path(out)/'single').glob(f'{t.name}-*.pt')
-        a = torch.load(p, weights_only=False)
-        init = torch.load(next((Path(out)/'single').glob('init-*.pt')))
+        a = torch.load(p, weights_only=True)
+        init = torch.load(next((Path(out)/'single').glob('init-*.pt')), weights_only=True)
         m = task_net(t, init, cfg.depth, cfg.width); m.load_state_dict(a['state'])
         assert a['test_acc'] == rep['accuracy']['single'][t.name]
         assert len(a['sample_losses']) == len(t.x_train)
@@ -128,7 +128,7 @@ def test_killed_training_resumes_at_its_next_epoch(tmp_path, capsys, monkeypatch
     with pytest.raises(KeyboardInterrupt): run(Config(out=str(out), **settings))
     monkeypatch.setattr(single.Checkpoint, 'after_epoch', real)
     cks = list((out/'single').glob('colors-*.ckpt'))
-    assert len(cks) == 1 and torch.load(cks[0], weights_only=False)['epoch'] == 1
+    assert len(cks) == 1 and torch.load(cks[0], weights_only=True)['epoch'] == 1
     assert not list((out/'single').glob('shapes-*.ckpt')), 'a finished task leaves no checkpoint'
     capsys.readouterr()
     rep = run(Config(out=str(out), **settings))
@@ -136,8 +136,8 @@ def test_killed_training_resumes_at_its_next_epoch(tmp_path, capsys, monkeypatch
     assert '[single] colors: resuming from' in log and 'reusing single-task artifacts for 1 task(s): shapes' in log
     assert not list(out.rglob('*.ckpt')), 'checkpoints are deleted once their artifact is written'
     for name in ('shapes', 'colors'):
-        a = torch.load(next((out/'single').glob(f'{name}-*.pt')), weights_only=False)
-        b = torch.load(next((tmp_path/'ref'/'single').glob(f'{name}-*.pt')), weights_only=False)
+        a = torch.load(next((out/'single').glob(f'{name}-*.pt')), weights_only=True)
+        b = torch.load(next((tmp_path/'ref'/'single').glob(f'{name}-*.pt')), weights_only=True)
         assert a['batch_losses'] == b['batch_losses'] and a['test_acc'] == b['test_acc']
         assert all(torch.equal(a['state'][k], v) for k, v in b['state'].items())
     assert rep['groups'] == ref['groups'] and rep['accuracy'] == ref['accuracy']

@@ -148,7 +148,9 @@ def test_cifar100_scenario(tmp_path):
 def test_decathlon_scenario_and_pretrained_weights(tmp_path, monkeypatch, capsys):
     for ds in DECATHLON: write_decathlon(tmp_path, ds, n=3, m=2, n_cls=3)
     sc = get_scenario('decathlon', root=tmp_path, size=32)
-    assert len(sc) == 10 and sc.defaults['pretrained'] and sc.defaults['bs'] == 128 and sc.defaults['lr'] == 0.01
+    assert len(sc) == 9 and 'imagenet12' not in sc.names, "the paper's Table 3: nine tasks"
+    assert sc.defaults['pretrained'] and sc.defaults['bs'] == 128 and sc.defaults['lr'] == 0.01 and sc.defaults['epochs'] == 25
+    assert len(get_scenario('decathlon', root=tmp_path, size=32, tasks=['imagenet12', 'dtd', 'vgg_flowers'])) == 3   # ImageNet as an option
     # without torchvision's ImageNet weights: one clear error, before any training
     monkeypatch.setattr(torch.hub, 'get_dir', lambda: str(tmp_path/'hub'))
     assert main(['run', '--scenario', 'decathlon', '--data-root', str(tmp_path), '--size', '32', '--out', str(tmp_path/'r')]) == 2
