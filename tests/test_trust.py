@@ -37,6 +37,8 @@ def _kinds(d):
         'group': (g/'group_0.pt', []),
         'group_ckpt': (g/'group_0.ckpt', [g/'group_0.pt', g/'group_0.json']),
         'baseline': (next((d/'compare').glob('hard-*.pt')), []),
+        'baseline_ckpt': (next((d/'compare').glob('hard-*.pt')).with_suffix('.ckpt'),
+                          [next((d/'compare').glob('hard-*.pt')), next((d/'compare').glob('hard-*.json'))]),
     }
 
 def _plant(path, marker, forge, drop=()):
@@ -46,7 +48,7 @@ def _plant(path, marker, forge, drop=()):
     if forge: record(path)
 
 @pytest.mark.parametrize('forge', [False, True], ids=['planted', 'forged-manifest'])
-@pytest.mark.parametrize('kind', ['init', 'single', 'single_ckpt', 'group', 'group_ckpt', 'baseline'])
+@pytest.mark.parametrize('kind', ['init', 'single', 'single_ckpt', 'group', 'group_ckpt', 'baseline', 'baseline_ckpt'])
 def test_no_code_runs_from_a_run_directory(base, tmp_path, capsys, kind, forge):
     d = _copy(base, tmp_path); marker = tmp_path/'pwned'
     path, drop = _kinds(d)[kind]
@@ -54,7 +56,7 @@ def test_no_code_runs_from_a_run_directory(base, tmp_path, capsys, kind, forge):
     cfg_args = ['--config', str(d/'config.json'), '--out', str(d), '--quiet']
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
-        rc = main(['compare', '--methods', 'dmo', 'hard'] + cfg_args) if kind == 'baseline' else main(['run'] + cfg_args)
+        rc = main(['compare', '--methods', 'dmo', 'hard'] + cfg_args) if kind.startswith('baseline') else main(['run'] + cfg_args)
         err = capsys.readouterr().err
         if forge and kind in ('init', 'single'):   # a file the run must load is refused, naming it
             assert rc == 2 and path.name in err and 'refused' in err and 'Traceback' not in err, err
