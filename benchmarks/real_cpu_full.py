@@ -2,7 +2,7 @@
 
     python benchmarks/real_cpu_full.py [--runs runs/real_cpu_full] [--out results/real_cpu_full]
 
-Reads every seed's reports (DMO at tau = 1 and the baselines of `comparison.json`), the tau curve of seed 0, and
+Reads every seed's reports (DMO at tau = 1 and the baselines of `comparison.json`), the tau curve of the seed with the most tau settings, and
 writes `README.md` (mean +- std over the seeds present, the paper's Table 1 beside, the done-means check, wall time
 per stage), one folder per seed with its `report.json`/`comparison.json`, and `tau_curve.png` (the paper's Fig. 5).
 Run it again as more seeds finish: it reports what is there and says what is missing.
@@ -55,7 +55,7 @@ def main(runs:Path, out:Path):
              '72×72 on a GPU, and has STL-10 as a fourth task.', '', '```bash',
              'dmo_nb compare --scenario custom --tasks npz:cifar10=$DATA/cifar10_jpeg.npz npz:mnist=$DATA/mnist.npz npz:usps=$DATA/usps.npz \\',
              '  --size 32 --depth 10 --width 16 --epochs 15 --seed S --methods dmo hard mtan --out runs/real_cpu_full/seedS',
-             'dmo_nb run ... --seed 0 --tau T --out runs/real_cpu_full/seed0      # the tau curve, reusing the single-task networks',
+             'dmo_nb run ... --seed S --tau T --out runs/real_cpu_full/seedS      # the tau curve, reusing the single-task networks',
              '```', '']
     done = {m: [s for s in seeds if m in per_seed[s]] for m in METHODS}
     lines += ['Seeds finished per method: ' + ', '.join(f'{METHODS[m]} {done[m] or "none"}' for m in METHODS) + '.', '']
@@ -105,7 +105,8 @@ def main(runs:Path, out:Path):
         for s in both:
             tm = dmo_reports(runs/f'seed{s}')[1.0]['timing']
             lines.append(f'| {s} | {tm.get("single_s", 0):.0f} | {tm.get("plan_s", 0):.0f} | {tm.get("groups_s", 0):.0f} |')
-    taus = dmo_reports(runs/'seed0') if (runs/'seed0').exists() else {}
+    curve = max(seeds, key=lambda s: len(dmo_reports(runs/f'seed{s}')), default=None)   # the seed with the most tau settings
+    taus = dmo_reports(runs/f'seed{curve}') if curve is not None else {}
     if len(taus) > 1:
         pts = sorted((t, r['params']['dmo'], r['accuracy']['dmo_avg'], r['ratio']) for t, r in taus.items())
         fig, ax = plt.subplots(figsize=(5, 3.5))
@@ -114,10 +115,12 @@ def main(runs:Path, out:Path):
         sa = next(iter(taus.values()))
         ax.axhline(sa['accuracy']['single_avg'], color='k', ls='--', lw=1, label='single-task learning')
         ax.set_xscale('log'); ax.set_xlabel('#P of DMO (log)'); ax.set_ylabel('average test accuracy (%)'); ax.legend(fontsize=7)
-        ax.set_title('accuracy against parameters as τ varies (Fig. 5), seed 0', fontsize=9); fig.tight_layout()
+        ax.set_title(f'accuracy against parameters as τ varies (Fig. 5), seed {curve}', fontsize=9); fig.tight_layout()
         out.mkdir(parents=True, exist_ok=True); fig.savefig(out/'tau_curve.png', dpi=110); plt.close(fig)
-        lines += ['', '## τ curve (seed 0; the paper\'s Fig. 5)', '', '![tau curve](tau_curve.png)', '', '| τ | Avg | #P | ratio |', '|---|---|---|---|']
+        lines += ['', f'## τ curve (seed {curve}; the paper\'s Fig. 5)', '', '![tau curve](tau_curve.png)', '', '| τ | Avg | #P | ratio |', '|---|---|---|---|']
         lines += [f'| {t:g} | {a:.2f} | {P / 1e6:.3f}M | {r:.3f} |' for t, P, a, r in pts]
+        lines += ['', 'Keep ratios per τ: ' + '; '.join(f'τ={t:g}: ' + ', '.join(f'{k} {100 * v:.1f}%' for k, v in taus[t]['keep_ratio'].items())
+                                                  for t in sorted(taus)) + '. The easy tasks sit at the 2% floor for every τ here.']
     out.mkdir(parents=True, exist_ok=True)
     for s in seeds:
         dst = out/f'seed{s}'; dst.mkdir(exist_ok=True)

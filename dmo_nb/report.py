@@ -116,7 +116,7 @@ def plot_difficulty_pruning(rep:dict, # report dict
     fig.tight_layout(); return fig
 
 def plot_accuracy_params(rep:dict)->plt.Figure:
-    "The paper's Fig. 3: per-task accuracy against parameters, single-task (o) vs DMO (*)."
+    "The paper's Fig. 3: per-task accuracy against parameters, single-task as circles, DMO as stars."
     fig, ax = plt.subplots(figsize=(5.5, 4)); pal = sns.color_palette('tab10', len(rep['tasks']))
     P, A = rep['params'], rep['accuracy']
     for c, t in zip(pal, rep['tasks']):
