@@ -35,10 +35,9 @@ def seed_rows(seed_dir:Path)->dict:
         rows['single'] = dict(acc=r['accuracy']['single'], params=r['params']['single'])
         rows['dmo'] = dict(acc=r['accuracy']['dmo'], params=r['params']['dmo'])
         if 'dmo_before_finetune' in r['accuracy']: rows['dmo_merged'] = dict(acc=r['accuracy']['dmo_before_finetune'], params=r['params']['dmo'])
-    cp = seed_dir/'comparison.json'
-    if cp.exists():
-        for m, r in json.loads(cp.read_text())['rows'].items():
-            if m in ('hard', 'mtan'): rows[m] = dict(acc=r['accuracy'], params=r['params'])
+    for m in ('hard', 'mtan'):   # each finished baseline is one compare/<method>-<key>.json, before the comparison is complete
+        done = sorted((seed_dir/'compare').glob(f'{m}-*.json'), key=lambda q: q.stat().st_mtime)
+        if done: r = json.loads(done[-1].read_text()); rows[m] = dict(acc=r['accuracy'], params=r['params'])
     return rows
 
 def fmt(xs): return f'{np.mean(xs):.2f} ± {np.std(xs):.2f}' if len(xs) > 1 else f'{xs[0]:.2f}'
