@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import numpy as np, torch
 from fastcore.docments import docments
-from .core import (atomic_save, atomic_write_json, load_json, stable_hash, open_manifest, clean_tmp, reusable, load_artifact, discard,
+from .core import (atomic_save, atomic_write_json, load_json, stable_hash, open_manifest, clean_tmp, reusable, safe_load, discard,
                    run_lock, RunDirBusy, ArtifactError)
 from .data import SCENARIOS, get_scenario, Scenario
 from .datasets import imagenet_resnet18_state, imagenet_weights_path   # importing dmo_nb.datasets also registers the paper's scenarios
@@ -220,12 +220,12 @@ def run_single(cfg:Config, # resolved config
     # with `independent_init`, task i starts from its own draw; `init` is still returned for reference
     out = Path(cfg.out)/'single'
     ip = out/f"init-{stable_hash(dict(depth=cfg.depth, width=cfg.width, seed=cfg.seed, **({'pretrained': True} if cfg.pretrained else {})))}.pt"
-    if reusable(ip): init = load_artifact(ip)
+    if reusable(ip): init = safe_load(ip)   # `reusable` has just verified it
     else: init = imagenet_resnet18_state(cfg.download) if cfg.pretrained else shared_init(cfg.depth, cfg.width, cfg.seed); atomic_save(init, ip)
     arts, reused = [], []
     for i, t in enumerate(sc.tasks):
         p = out/f'{t.name}-{single_key(cfg, t.name)}.pt'
-        if reusable(p, f'retraining {t.name}'): arts.append(load_artifact(p)); reused.append(t.name); continue
+        if reusable(p, f'retraining {t.name}'): arts.append(safe_load(p)); reused.append(t.name); continue
         log(cfg, f'[single] training {t.name} ({i+1}/{len(sc)}): {len(t.x_train)} images, {cfg.epochs} epochs')
         start = shared_init(cfg.depth, cfg.width, seed=stable_hash([cfg.seed, t.name], 8)) if cfg.independent_init else init
         ck = p.with_suffix('.ckpt')   # finished epochs survive a kill; gone once the artifact is written
