@@ -12,7 +12,7 @@ time there, so it shows how far past the batch-64 launch bound the same network 
 no kernel), from data gathering and augmentation to the optimiser and callbacks. It is counted on the CPU, in fp32, with
 the same network depth and options, so it does not depend on the device; at batch 64 a GPU is bound by
 kernel launches, and a stage whose step dispatches more operations than the plain loop cannot reach its
-images/s. The row with fastai's own SGD shows what dmo_nb's optimiser (`dmo_nb.single.sgd`) saves.
+images/s. The row with fastai's own SGD shows what dmo_nb's optimiser (`dmo_nb.train.sgd`) saves.
 
     python benchmarks/speed.py                          # on a GPU: ResNet-18, 72x72, batch 64 and 256
     python benchmarks/speed.py --bs 64 --compile reduce-overhead   # also the stages compiled, forward/backward in CUDA graphs
@@ -28,7 +28,8 @@ from fastai.optimizer import SGD as FastaiSGD
 from fastai.torch_core import trainable_params
 from dmo_nb.data import Task, Scenario
 from dmo_nb.models import resnet, MultiHeadNet, prunable
-from dmo_nb.single import single_learner, task_net, shared_init, speed_cbs, COMPILE_MODES
+from dmo_nb.single import single_learner, task_net, shared_init
+from dmo_nb.train import speed_cbs, COMPILE_MODES
 from dmo_nb.prune import magnitude_masks
 from dmo_nb.finetune import group_learner
 from dmo_nb.pipeline import Config, run

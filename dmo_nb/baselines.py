@@ -4,16 +4,16 @@
 
 # %% ../nbs/08_baselines.ipynb #ab1343fd
 from __future__ import annotations
-import copy, time
+import copy
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 from scipy.cluster.hierarchy import linkage, fcluster
 from scipy.spatial.distance import squareform
 from scipy.stats import spearmanr
-from .data import Task
-from .models import resnet, MultiHeadNet, n_params, ResNetBackbone
-from .single import fit, checkpoint_cbs, check_finite
-from .finetune import group_learner, evaluate_group
-from .weighting import make_weighting, WEIGHTINGS
+from .models import resnet, MultiHeadNet, n_params, ResNetBackbone, TaskHeads
+from .core import check_int
+from .train import Recipe, checkpoint_cbs
+from .joint import joint_learner, train_joint
+from .weighting import make_weighting
 
 # %% auto #0
 __all__ = ['BASELINES', 'PAPER_REFS', 'backbone_stages', 'stage_channels', 'pool', 'MultiTaskNet', 'TaskNetworks', 'HardSharing',
@@ -36,30 +36,13 @@ def pool(x:torch.Tensor)->torch.Tensor:
     return torch.flatten(F.adaptive_avg_pool2d(x, 1), 1)
 
 # %% ../nbs/08_baselines.ipynb #5ff6ae11
-class MultiTaskNet(nn.Module):
-    "Base of the baselines: one linear head per task on top of `features(xs)`, one batch per task."
+class MultiTaskNet(TaskHeads):
+    "Base of the baselines: one linear head per task on top of `features(xs)`, one batch per task (`dmo_nb.models.TaskHeads`)."
     def __init__(self,
                  n_classes:dict, # task name -> number of classes, in head order
                  n_features:int, # feature size the heads read
                 ):
-        super().__init__()
-        if not n_classes: raise ValueError('`n_classes` must name at least one task')
-        self.heads = nn.ModuleDict({t: nn.Linear(n_features, int(c)) for t, c in n_classes.items()})
-    @property
-    def tasks(self): return list(self.heads)
-    def features(self, xs:list)->list: raise NotImplementedError
-    def forward(self, *xs):
-        if len(xs) != len(self.heads):
-            raise ValueError(f'expected {len(self.heads)} batch(es), one per head {self.tasks}; got {len(xs)}')
-        outs = [h(f) for h, f in zip(self.heads.values(), self.features(list(xs)))]
-        return outs[0] if len(outs) == 1 else tuple(outs)
-    def forward_task(self, x, task:str):
-        "Logits of `task`'s head for the batch `x`."
-        i = self.tasks.index(task)
-        return self.heads[task](self.task_features(x, i))
-    def task_features(self, x, i:int):
-        "Features of task `i` for the batch `x` (methods that mix tasks override this)."
-        return self.features([x if j == i else x[:0] for j in range(len(self.heads))])[i]
+        super().__init__(); self.add_heads(n_classes, n_features)
     def param_count(self)->int:
         "Parameters needed at inference (shared tensors counted once)."
         return n_params(self)
@@ -369,32 +352,20 @@ def build_baseline(method:str, # one of `BASELINES`
 # %% ../nbs/08_baselines.ipynb #1bd1c982
 def train_baseline(model:nn.Module, # from `build_baseline`
                    tasks:list, # its tasks, in head order
-                   epochs:int=25, # epochs (each as long as the largest task)
-                   bs:int=64, # batch size per task
-                   lr:float=0.1, # peak learning rate (one-cycle)
-                   wd:float=5e-4, # weight decay
-                   mom:float=0.9, # SGD momentum
+                   recipe:Recipe=None, # how it trains (default: `Recipe()`, 25 epochs of one-cycle at 0.1)
                    weighting:str='equal', # task weighting: 'equal', 'uncertainty', 'dwa' or 'minmax'
-                   device=None, # training device
-                   seed:int=0, # seed of the batch orders
-                   quiet:bool=False, # no progress output
-                   amp:str=None, # mixed precision: 'bf16' or 'fp16' (CUDA)
-                   channels_last:bool=False, # channels-last memory format
+                   weighting_options:dict=None, # the weighting's own settings (e.g. DWA's `temp`, min-max's `gamma`)
+                   checkpoint=None, # file (or `dmo_nb.train.Checkpoint`) to save the training state to after epochs and resume from
                    cbs:list=None, # extra fastai callbacks
-                   checkpoint=None, # file (or `dmo_nb.single.Checkpoint`) to save the training state to after epochs and resume from
-                   compile:str=None, # `torch.compile` mode of the network (`dmo_nb.single.prepare_model`), None: eager
-                   schedule:str='one_cycle', # learning-rate schedule (`dmo_nb.single.fit`)
+                   **kwargs, # or the recipe's fields, e.g. `epochs=3, lr=0.05`
                   )->dict:
     "Train a baseline on all its tasks at once; return state, per-task test accuracy, #P, loss curve and task weights."
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1: raise ValueError(f'`epochs` must be an integer >= 1; got {epochs!r}')
-    wt = make_weighting(weighting, len(tasks))
-    t0 = time.time()
-    learn = group_learner(model, tasks, None, bs, lr, wd, mom, reg=0, device=device, seed=seed, amp=amp, channels_last=channels_last,
-                          weighting=wt, cbs=list(cbs or []) + checkpoint_cbs(checkpoint), compile=compile)
-    fit(learn, epochs, lr, quiet, label=f'  {type(model).__name__}', schedule=schedule, mom=mom)
-    check_finite(learn.model.state_dict(), f'the {type(model).__name__} network')
-    acc = evaluate_group(learn.model, tasks, device=device)
-    model = learn.model.cpu().to(memory_format=torch.contiguous_format)
+    r = Recipe.of(recipe, **kwargs)
+    check_int('epochs', r.epochs, 1)
+    wt = make_weighting(weighting, len(tasks), **(weighting_options or {}))
+    learn = joint_learner(model, tasks, r, weighting=wt, cbs=list(cbs or []) + checkpoint_cbs(checkpoint))
+    res = train_joint(learn, tasks, r, type(model).__name__, f'the {type(model).__name__} network')
+    model = res['model']
     extra = {'active_layers': model.active_layers()} if isinstance(model, TAPS) else {}
-    return dict(state=model.state_dict(), test_acc=acc, params=model.param_count(), epoch_losses=learn.epoch_losses,
-                task_weights=wt.history, time_s=time.time() - t0, **extra)
+    return dict(state=res['state'], test_acc=res['test_acc'], params=model.param_count(), epoch_losses=res['epoch_losses'],
+                task_weights=wt.history, time_s=res['time_s'], **extra)

@@ -11,12 +11,12 @@ import matplotlib
 import matplotlib.pyplot as plt
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 import seaborn as sns
-from .core import atomic_write, atomic_save, atomic_write_json, atomic_write_text, load_json, stable_hash, reusable, load_artifact, run_lock, discard
-from .models import DEPTHS, n_params
+from .core import atomic_write, atomic_save, atomic_write_json, atomic_write_text, stable_hash, load_artifact, run_lock
+from .models import DEPTHS
 from .measure import probe_images, probe_features
 from .baselines import BASELINES, PAPER_REFS, build_baseline, train_baseline, rsa_similarity, rsa_groups
 from .report import method_table, fmt_params
-from .pipeline import Config, resolve, start_run, plan_and_run, log, trained_net, single_key, flags_key, schedule_key, stage_checkpoint
+from .pipeline import Config, resolve, start_run, plan_and_run, log, trained_net, single_key, config_key, reuse_or_build
 
 # %% auto #0
 __all__ = ['METHODS', 'LABELS', 'SWEEP_WIDTHS', 'SWEEP_DEPTHS', 'SWEEP_METHODS', 'check_methods', 'check_sizes', 'rsa_plan',
@@ -66,40 +66,33 @@ def baseline_key(cfg:Config, # resolved config
                  extra:dict=None, # anything else the result depends on (groups, method options)
                 )->str:
     "Hash of everything a baseline's result depends on."
-    return stable_hash(dict(method=method, scenario=cfg.scenario, tasks=list(names), n_train=cfg.n_train, n_test=cfg.n_test,
-                            size=cfg.size, seed=cfg.seed, depth=cfg.depth, width=cfg.width, epochs=cfg.epochs, bs=cfg.bs, lr=cfg.lr,
-                            wd=cfg.wd, mom=cfg.mom, weighting=cfg.weighting, extra=extra or {},
-                            **schedule_key(cfg), **flags_key(cfg)))
+    return stable_hash(dict(method=method, tasks=list(names), extra=extra or {}, **config_key(cfg, 'baseline')))
 
 def run_baseline(cfg:Config, # resolved config
                  sc, # its scenario
                  init:dict, # backbone initialisation (shared with the single-task networks)
                  arts:list, # single-task artifacts (Soft RSA reads them)
                  method:str, # one of `BASELINES`
-                 options:dict=None, # the method's own settings, passed to `build_baseline`
+                 options:dict=None, # the method's own settings, passed to `build_baseline` (default: those of `cfg`)
                 )->dict:
     "Train `method` on the scenario (or reuse its finished result); return its row of the comparison."
-    options = dict(options or {}); extra = dict(options)
+    options = {**cfg.method_options(method), **(options or {})}; extra = dict(options)
     rsa = method == 'soft_rsa' and 'groups' not in options
     if rsa:   # the groups follow from the single-task networks: key by those, compute the groups only to train
         n_groups = options.pop('n_groups', None)
         extra = dict(options, n_groups=n_groups, probe_per_task=cfg.probe_per_task, single=[single_key(cfg, n) for n in sc.names])
     d = Path(cfg.out)/'compare'; stem = f'{method}-{baseline_key(cfg, method, sc.names, extra)}'
-    if reusable(d/f'{stem}.pt', f'training {method} again') and reusable(d/f'{stem}.json', f'training {method} again'):
-        log(cfg, f'[{method}] reusing finished result ({d/stem}.json)'); return load_json(d/f'{stem}.json')
-    log(cfg, f'[{method}] training {LABELS[method]} on {len(sc)} tasks, {cfg.epochs} epochs')
-    if rsa: options['groups'] = rsa_plan(cfg, sc, init, arts, n_groups)['groups']
-    net = build_baseline(method, sc.tasks, cfg.depth, cfg.width, init, **options)
-    ck = d/f'{stem}.ckpt'
-    r = train_baseline(net, sc.tasks, cfg.epochs, cfg.bs, cfg.lr, cfg.wd, cfg.mom, cfg.weighting, cfg.device, cfg.seed, cfg.quiet,
-                       cfg.amp, cfg.channels_last, checkpoint=stage_checkpoint(cfg, ck, f'[{method}]'), compile=cfg.compile,
-                       schedule=cfg.schedule)
-    atomic_save(dict(state=r['state'], method=method, options=options), d/f'{stem}.pt')
-    row = dict(method=method, accuracy=r['test_acc'], params=r['params'], time_s=r['time_s'], task_weights=r['task_weights'],
-               epoch_losses=r['epoch_losses'], options=options,
-               **({'active_layers': r['active_layers']} if 'active_layers' in r else {}))
-    atomic_write_json(row, d/f'{stem}.json'); discard(ck)
-    log(cfg, f'[{method}] ' + ', '.join(f'{k} {v:.2f}%' for k, v in r['test_acc'].items()) + f'; #P {r["params"]:,} ({r["time_s"]:.1f}s)')
+    def build(ck):
+        log(cfg, f'[{method}] training {LABELS[method]} on {len(sc)} tasks, {cfg.epochs} epochs')
+        if rsa: options['groups'] = rsa_plan(cfg, sc, init, arts, n_groups)['groups']
+        net = build_baseline(method, sc.tasks, cfg.depth, cfg.width, init, **options)
+        r = train_baseline(net, sc.tasks, cfg.recipe(), cfg.weighting, cfg.weighting_options(), checkpoint=ck)
+        atomic_save(dict(state=r['state'], method=method, options=options), d/f'{stem}.pt')
+        log(cfg, f'[{method}] ' + ', '.join(f'{k} {v:.2f}%' for k, v in r['test_acc'].items()) + f'; #P {r["params"]:,} ({r["time_s"]:.1f}s)')
+        return dict(method=method, accuracy=r['test_acc'], params=r['params'], time_s=r['time_s'], task_weights=r['task_weights'],
+                    epoch_losses=r['epoch_losses'], options=options, **({'active_layers': r['active_layers']} if 'active_layers' in r else {}))
+    row, was = reuse_or_build(cfg, d/f'{stem}.json', build, f'[{method}]', f'training {method} again', weights=d/f'{stem}.pt')
+    if was: log(cfg, f'[{method}] reusing finished result ({d/stem}.json)')
     return row
 
 def load_baseline(path, # a compare/<method>-<key>.pt file
@@ -152,7 +145,7 @@ def write_comparison(cmp:dict, # from `compare`
 # %% ../nbs/11_compare.ipynb #6dc41915
 def compare(cfg:Config=None, # settings of the run (default: `Config()`)
             methods:list=None, # methods to compare (default: all of `METHODS`)
-            options:dict=None, # per-method settings, e.g. {'soft': {'coef': 0.1}, 'soft_rsa': {'n_groups': 2}}
+            options:dict=None, # per-method settings over those of `cfg`, e.g. {'soft': {'coef': 0.1}, 'soft_rsa': {'n_groups': 2}}
             sc=None, # the scenario of `cfg`, if already built (by `resolve`)
             **kwargs, # or settings as keywords
            )->dict:

@@ -9,12 +9,15 @@ from contextlib import contextmanager
 from pathlib import Path
 import numpy as np, torch
 from filelock import FileLock, Timeout
+with warnings.catch_warnings():   # fastai scripts a few activations when first imported, and recent torch deprecates that;
+    warnings.filterwarnings('ignore', message=r'`torch\.jit\.script` is deprecated', category=FutureWarning)   # quiet, for this import only
+    import fastai.layers   # every dmo_nb module that builds on fastai imports `dmo_nb.core` first
 
 # %% auto #0
 __all__ = ['MANIFEST', 'MANIFEST_FORMAT', 'manifest_root', 'file_digest', 'record', 'atomic_write', 'plain', 'atomic_save',
            'atomic_write_json', 'atomic_write_text', 'atomic_copy', 'load_json', 'stable_hash', 'ArtifactError',
            'safe_load', 'open_manifest', 'forget', 'discard', 'verify', 'reusable', 'load_artifact', 'clean_tmp',
-           'RunDirBusy', 'run_lock']
+           'RunDirBusy', 'run_lock', 'is_number', 'check_number', 'check_int', 'check_choice']
 
 # %% ../nbs/00_core.ipynb #dec3efb3
 MANIFEST = 'manifest.json'
@@ -238,3 +241,45 @@ def run_lock(root, # the run directory
     finally:
         _HELD[key][1] -= 1
         if not _HELD[key][1]: _HELD.pop(key)[0].release()
+
+# %% ../nbs/00_core.ipynb #35c17fad
+def is_number(v)->bool:
+    "True for a finite real number (numpy scalars included), False for booleans, NaN, infinities and anything else."
+    return not isinstance(v, (bool, np.bool_)) and isinstance(v, (int, float, np.integer, np.floating)) and bool(np.isfinite(v))
+
+def _interval(lo, hi, lo_open:bool, hi_open:bool)->str:
+    if hi is None: return f"{'>' if lo_open else '>='} {lo}"
+    if lo is None: return f"{'<' if hi_open else '<='} {hi}"
+    return f"in {'(' if lo_open else '['}{lo}, {hi}{')' if hi_open else ']'}"
+
+def check_number(name:str, # the setting's name, for the message
+                 value, # its value
+                 lo=None, # lower bound (None: none)
+                 hi=None, # upper bound (None: none)
+                 lo_open:bool=False, # exclude `lo`
+                 hi_open:bool=False, # exclude `hi`
+                ):
+    "Return `value` if it is a finite number in the range; else raise `ValueError` naming `name` and the range."
+    ok = is_number(value) and (lo is None or (value > lo if lo_open else value >= lo)) and (hi is None or (value < hi if hi_open else value <= hi))
+    if not ok: raise ValueError(f'`{name}` must be a number {_interval(lo, hi, lo_open, hi_open)}; got {value!r}')
+    return value
+
+def check_int(name:str, # the setting's name, for the message
+              value, # its value
+              lo:int=None, # smallest accepted value (None: none)
+              hi:int=None, # largest accepted value (None: none)
+              shown:str=None, # how the range reads in the message (default: from `lo` and `hi`)
+             ):
+    "Return `value` if it is an integer (not a boolean) in [lo, hi]; else raise `ValueError` naming `name` and the range."
+    ok = isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)) and (lo is None or value >= lo) and (hi is None or value <= hi)
+    if not ok: raise ValueError(f'`{name}` must be an integer {shown or _interval(lo, hi, False, False)}; got {value!r}')
+    return value
+
+def check_choice(name:str, # the setting's name, for the message
+                 value, # its value
+                 choices, # the accepted values
+                ):
+    "Return `value` if it is one of `choices`; else raise `ValueError` naming `name` and the choices."
+    choices = tuple(choices)
+    if value not in choices: raise ValueError(f'`{name}` must be one of {choices}; got {value!r}')
+    return value

@@ -4,17 +4,16 @@
 
 # %% ../nbs/00_data.ipynb #b5002781
 from __future__ import annotations
-import math, re, warnings
+import re
 from dataclasses import dataclass, field
 import numpy as np, torch
 import torch.nn.functional as F
-# fastai scripts a few activations at import; recent torch deprecates torch.jit.script for everyone who imports it
-warnings.filterwarnings('ignore', message=r'`torch\.jit\.script` is deprecated', category=FutureWarning)
+import dmo_nb.core   # first: it imports fastai quietly
 from fastai.data.load import DataLoader
 
 # %% auto #0
-__all__ = ['SYNTHETIC_TASKS', 'SYNTHETIC_GROUPS', 'SCENARIOS', 'check_images', 'Task', 'Scenario', 'synthetic_task', 'synthetic',
-           'show_scenario', 'get_scenario', 'TensorPair', 'TensorDL', 'BatchAugment', 'task_loader']
+__all__ = ['SYNTHETIC_TASKS', 'SYNTHETIC_GROUPS', 'check_images', 'Task', 'Scenario', 'synthetic_task', 'synthetic',
+           'show_scenario', 'TensorPair', 'TensorDL', 'BatchAugment', 'task_loader']
 
 # %% ../nbs/00_data.ipynb #a12ad2fe
 _NAME_RE = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*$')
@@ -227,17 +226,6 @@ def show_scenario(sc:Scenario, # scenario to show
         axs[r, 0].text(-0.1, 0.5, t.name, transform=axs[r, 0].transAxes, ha='right', va='center', fontsize=8)
     fig.tight_layout()
     return fig
-
-# %% ../nbs/00_data.ipynb #24f82eed
-SCENARIOS = {'synthetic': synthetic}
-
-def get_scenario(name:str, # registered scenario name
-                 **kwargs, # passed to the scenario's builder
-                )->Scenario:
-    "Build the registered scenario `name`."
-    if name not in SCENARIOS:
-        raise ValueError(f'unknown `scenario` {name!r}; choose from {sorted(SCENARIOS)}')
-    return SCENARIOS[name](**kwargs)
 
 # %% ../nbs/00_data.ipynb #d4a20f08
 class TensorPair:

@@ -10,13 +10,14 @@ import numpy as np, torch
 import torch.nn.functional as F
 import torchvision
 from .core import safe_load
-from .data import Task, Scenario, SCENARIOS, synthetic_task, SYNTHETIC_TASKS
+from .data import Task, Scenario, synthetic, synthetic_task, SYNTHETIC_TASKS
 
 # %% auto #0
 __all__ = ['TORCHVISION_FILES', 'CIFAR100_SUPERCLASSES', 'DECATHLON', 'DECATHLON_PAPER', 'PAPER_PROTOCOL', 'PAPER_S1',
-           'check_labels', 'safe_task_name', 'to_uint8_images', 'task_from_arrays', 'task_from_npz', 'torchvision_task',
-           'write_mnist_like', 'split_superclasses', 'cifar100_tasks', 'decathlon_tasks', 'imagenet_weights_path',
-           'imagenet_resnet18_state', 'load_task', 'custom', 'scenario1', 'digits3', 'cifar100', 'decathlon']
+           'SCENARIOS', 'check_labels', 'safe_task_name', 'to_uint8_images', 'task_from_arrays', 'task_from_npz',
+           'torchvision_task', 'write_mnist_like', 'split_superclasses', 'cifar100_tasks', 'decathlon_tasks',
+           'imagenet_weights_path', 'imagenet_resnet18_state', 'load_task', 'custom', 'scenario1', 'digits3',
+           'cifar100', 'decathlon', 'register_scenario', 'get_scenario']
 
 # %% ../nbs/00a_datasets.ipynb #3a831949
 def check_labels(y, # labels of one split
@@ -230,7 +231,7 @@ def split_superclasses(x, y, # CIFAR-100 images and fine labels
                        fine_names:list, # the 100 fine class names, index = fine label
                       )->dict:
     "Superclass -> (images, 0-4 labels, class names) for every CIFAR-100 superclass."
-    if sorted(fine_names) != sorted(allc_ := [c for v in CIFAR100_SUPERCLASSES.values() for c in v]):
+    if sorted(fine_names) != sorted(c for v in CIFAR100_SUPERCLASSES.values() for c in v):
         raise ValueError('`fine_names` must be the 100 CIFAR-100 fine class names')
     y = np.asarray(y); out = {}
     for sup, names in CIFAR100_SUPERCLASSES.items():
@@ -361,4 +362,21 @@ def decathlon(root='data', size:int=72, seed:int=0,
     ds = [t.replace('vgg_flowers', 'vgg-flowers') for t in (tasks or DECATHLON_PAPER)]
     return Scenario('decathlon', decathlon_tasks(root, size, ds), dict(PAPER_S1, **s3, pretrained=True, paper=s3))
 
-SCENARIOS.update(scenario1=scenario1, digits3=digits3, cifar100=cifar100, decathlon=decathlon, custom=custom)
+# %% ../nbs/00a_datasets.ipynb #1b563078
+SCENARIOS = dict(synthetic=synthetic, scenario1=scenario1, digits3=digits3, cifar100=cifar100, decathlon=decathlon, custom=custom)
+
+def register_scenario(name:str, # the name `--scenario` and `Config.scenario` will take
+                      builder, # a function (keyword settings such as `n_train`, `size`, `root`) -> `Scenario`
+                      replace:bool=False, # allow replacing a registered scenario of that name
+                     ):
+    "Add a scenario to `SCENARIOS`."
+    if not callable(builder): raise ValueError(f'`builder` must be a function that returns a Scenario; got {builder!r}')
+    if name in SCENARIOS and not replace: raise ValueError(f'scenario {name!r} is registered already; pass replace=True to replace it')
+    SCENARIOS[name] = builder
+
+def get_scenario(name:str, # registered scenario name
+                 **kwargs, # passed to the scenario's builder
+                )->Scenario:
+    "Build the registered scenario `name`."
+    if name not in SCENARIOS: raise ValueError(f'unknown `scenario` {name!r}; choose from {sorted(SCENARIOS)}')
+    return SCENARIOS[name](**kwargs)

@@ -4,64 +4,25 @@
 
 # %% ../nbs/06_finetune.ipynb #fe78433f
 from __future__ import annotations
-import time
-from functools import partial
-import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
-from fastai.learner import Learner
+import torch, torch.nn as nn
+from .core import check_int
+from fastcore.basics import store_attr
 from fastai.callback.core import Callback
-from fastai.callback.schedule import fit_one_cycle
-from fastai.data.core import DataLoaders
-from .data import Task, task_loader
+from fastai.learner import Learner
 from .models import MultiHeadNet, prunable
-from .single import LossCurve, checkpoint_cbs, check_finite, fit, speed_cbs, prepare_model, sgd, wd_groups
+from .train import Recipe, checkpoint_cbs
+from .joint import joint_learner, train_joint
 
 # %% auto #0
-__all__ = ['MultiTaskDL', 'MultiTaskLoss', 'NormPenalty', 'AuxLoss', 'KeepMasks', 'evaluate_group', 'group_learner',
-           'finetune_group']
-
-# %% ../nbs/06_finetune.ipynb #b424cbb7
-class MultiTaskDL:
-    "Iterate one batch of every task per step; an epoch lasts as long as the longest loader."
-    def __init__(self, loaders:list): # one loader per task, in head order
-        if not loaders: raise ValueError('`loaders` must hold one loader per task')
-        self.loaders = list(loaders)
-        self.device = getattr(self.loaders[0], 'device', None)
-    def __len__(self): return max(len(l) for l in self.loaders)
-    def __iter__(self):
-        its = [iter(l) for l in self.loaders]
-        for _ in range(len(self)):
-            bs = []
-            for i, l in enumerate(self.loaders):
-                try: bs.append(next(its[i]))
-                except StopIteration: its[i] = iter(l); bs.append(next(its[i]))
-            yield tuple(b[0] for b in bs) + tuple(b[1] for b in bs)
-    def to(self, device):
-        for l in self.loaders: l.to(device)
-        self.device = device; return self
+__all__ = ['GROUP_RECIPE', 'NormPenalty', 'KeepMasks', 'group_learner', 'finetune_group']
 
 # %% ../nbs/06_finetune.ipynb #c7486caa
-class MultiTaskLoss:
-    "Sum over tasks of (weighted) cross-entropy: `loss(preds, *ys)` with one prediction and one target per task."
-    def __init__(self,
-                 weights=None, # one weight per task; None: every task weighs 1
-                ): self.weights, self.last = weights, None
-    def per_task(self, preds, *ys):
-        preds = preds if isinstance(preds, (tuple, list)) else (preds,)
-        if len(preds) != len(ys): raise ValueError(f'{len(preds)} predictions for {len(ys)} targets')
-        return torch.stack([F.cross_entropy(p, y) for p, y in zip(preds, ys)])
-    def __call__(self, preds, *ys):
-        l = self.last = self.per_task(preds, *ys)   # kept for weighting callbacks (`dmo_nb.weighting`)
-        if self.weights is None: return l.sum()
-        if not isinstance(self.weights, torch.Tensor) or self.weights.device != l.device:   # copied to the device once, not per step
-            self.weights = torch.as_tensor(self.weights, dtype=l.dtype).to(l.device)
-        return (self.weights.to(l.dtype) * l).sum()
-
 class NormPenalty(Callback):
     "Add the gradient of `reg * ||w||_2` over all trainable parameters before each step (the second term of Eq. 5)."
     order = 15   # before_step after MixedPrecision (order 10), which unscales fp16 gradients there
     def __init__(self,
                  reg:float=1e-3, # coefficient of the norm term
-                ): self.reg = reg
+                ): store_attr()
     def before_fit(self): self._of = None
     @torch.no_grad()
     def before_step(self):
@@ -74,20 +35,13 @@ class NormPenalty(Callback):
         norm = torch.linalg.vector_norm(torch.stack(torch._foreach_norm(ps)))
         torch._foreach_add_([p.grad for p in ps], torch._foreach_mul(ps, self.reg / norm.clamp_min(1e-12)))
 
-class AuxLoss(Callback):
-    "Add the model's own training penalty, `model.aux_loss()`, to the back-propagated loss when the model has one."
-    order = 6
-    def after_loss(self):
-        f = getattr(self.learn.model, 'aux_loss', None)
-        if self.training and f is not None: self.learn.loss_grad = self.learn.loss_grad + f()
-
 # %% ../nbs/06_finetune.ipynb #8d43c106
 class KeepMasks(Callback):
     "Re-apply binary masks to the pruned weights before training and after every optimiser step."
     order = 10
     def __init__(self,
                  masks:dict, # weight name -> bool mask (True: the weight is kept)
-                ): self.masks = masks
+                ): store_attr()
     def before_fit(self):
         params = prunable(self.learn.model)
         missing = set(self.masks) - set(params)
@@ -99,80 +53,37 @@ class KeepMasks(Callback):
     def apply(self): torch._foreach_mul_(self.ps, self.ms)
     def after_step(self): self.apply()
 
-# %% ../nbs/06_finetune.ipynb #d5354cef
-@torch.no_grad()
-def evaluate_group(model:nn.Module, # a trained multi-task network (with `forward_task`)
-                   tasks:list, # the `Task`s of its heads, in head order
-                   bs:int=256, # batch size
-                   device=None, # evaluation device
-                  )->dict:
-    "Test accuracy (%) of every task head of `model`."
-    dev = torch.device(device or 'cpu'); model = model.to(dev).eval(); out = {}
-    for t in tasks:
-        correct = n = 0
-        for x, y in task_loader(t, train=False, bs=bs, device=dev):
-            correct += int((model.forward_task(x, t.name).argmax(1) == y).sum()); n += len(y)
-        out[t.name] = 100 * correct / n
-    return out
-
 # %% ../nbs/06_finetune.ipynb #193b21d2
+GROUP_RECIPE = Recipe(epochs=10, lr=0.01)   # the fine-tuning recipe of a direct call without one
+
 def group_learner(model:nn.Module, # a multi-task network: `tasks`, `forward(*xs)`, `forward_task(x, task)`
                   tasks:list, # its tasks, in head order
                   masks:dict=None, # weight name -> bool mask to hold (None: a dense network)
-                  bs:int=64, # batch size per task
-                  lr:float=0.01, # peak learning rate
-                  wd:float=5e-4, # weight decay
-                  mom:float=0.9, # SGD momentum
+                  recipe:Recipe=None, # how it trains (default: `GROUP_RECIPE`)
                   reg:float=1e-3, # coefficient of the Eq. 5 norm term
-                  loss_weights=None, # fixed per-task loss weights (default: all 1)
-                  device=None, # training device
-                  seed:int=0, # seed of the batch orders
+                  weighting:Callback=None, # a task weighting from `dmo_nb.weighting` (default: equal)
                   cbs:list=None, # extra callbacks
-                  amp:str=None, # mixed precision: 'bf16' or 'fp16' (CUDA)
-                  channels_last:bool=False, # channels-last memory format
-                  weighting:Callback=None, # a task weighting from `dmo_nb.weighting` (replaces `loss_weights`)
-                  compile:str=None, # `torch.compile` mode of the network (`dmo_nb.single.prepare_model`), None: eager
+                  **kwargs, # or the recipe's fields, e.g. `bs=32, lr=0.05`
                  )->Learner:
-    "A fastai `Learner` that trains a multi-task network on all its tasks at once (masks held, if given)."
-    if [t.name for t in tasks] != list(model.tasks): raise ValueError(f'tasks {[t.name for t in tasks]} do not match heads {list(model.tasks)}')
-    if weighting is not None and getattr(weighting, 'n', len(tasks)) != len(tasks):
-        raise ValueError(f'`weighting` is for {weighting.n} tasks; the model has {len(tasks)}')
-    dev = torch.device(device or 'cpu')
-    trn = MultiTaskDL([task_loader(t, True, bs, dev, seed=seed + i, channels_last=channels_last) for i, t in enumerate(tasks)])
-    val = MultiTaskDL([task_loader(t, False, bs, dev, channels_last=channels_last, limit=1024) for t in tasks])   # progress only
-    dls = DataLoaders(trn, val); dls.n_inp = len(tasks)
-    own = ([KeepMasks(masks)] if masks else []) + [NormPenalty(reg), AuxLoss(), LossCurve()] + ([weighting] if weighting is not None else [])
-    return Learner(dls, prepare_model(model, dev, channels_last, compile), loss_func=MultiTaskLoss(loss_weights), opt_func=partial(sgd, mom=mom),
-                   splitter=wd_groups, lr=lr, wd=wd, cbs=own + speed_cbs(amp) + list(cbs or []))
+    "A fastai `Learner` that fine-tunes a group network on all its tasks at once, its masks held and the norm term added."
+    own = ([KeepMasks(masks)] if masks else []) + [NormPenalty(reg)]
+    return joint_learner(model, tasks, Recipe.of(recipe or GROUP_RECIPE, **kwargs), own=own, weighting=weighting, cbs=cbs)
 
 def finetune_group(model:MultiHeadNet, # merged group network (pruned weights are zero)
                    tasks:list, # its tasks, in head order
                    masks:dict, # union masks of the group (weight name -> bool)
-                   epochs:int=10, # fine-tuning epochs
-                   bs:int=64, # batch size per task
-                   lr:float=0.01, # peak learning rate
-                   wd:float=5e-4, # weight decay
-                   mom:float=0.9, # momentum
+                   recipe:Recipe=None, # how it trains (default: `GROUP_RECIPE`, 10 epochs at 0.01)
                    reg:float=1e-3, # coefficient of the Eq. 5 norm term
-                   device=None, # training device
-                   seed:int=0, # seed
-                   quiet:bool=False, # no progress bar or table
-                   cbs:list=None, # extra callbacks
-                   amp:str=None, # mixed precision: 'bf16' or 'fp16' (CUDA)
-                   channels_last:bool=False, # channels-last memory format
                    weighting:Callback=None, # task weighting (`dmo_nb.weighting`; default: equal)
-                   checkpoint=None, # file (or `dmo_nb.single.Checkpoint`) to save the training state to after epochs and resume from
-                   compile:str=None, # `torch.compile` mode of the network (`dmo_nb.single.prepare_model`), None: eager
-                   schedule:str='one_cycle', # learning-rate schedule (`dmo_nb.single.fit`)
+                   checkpoint=None, # file (or `dmo_nb.train.Checkpoint`) to save the training state to after epochs and resume from
+                   cbs:list=None, # extra callbacks
+                   **kwargs, # or the recipe's fields, e.g. `epochs=2, lr=0.02`
                   )->dict:
     "Fine-tune one group network; return its state, per-task test accuracy, loss curve and task weights."
-    if not isinstance(epochs, int) or epochs < 0: raise ValueError(f'`epochs` must be an integer >= 0; got {epochs!r}')
-    t0 = time.time()
-    learn = group_learner(model, tasks, masks, bs, lr, wd, mom, reg, device=device, seed=seed, amp=amp, channels_last=channels_last,
-                          weighting=weighting, cbs=list(cbs or []) + checkpoint_cbs(checkpoint), compile=compile)
-    if epochs: fit(learn, epochs, lr, quiet, label='  ' + '+'.join(t.name for t in tasks), schedule=schedule, mom=mom, flag='--ft-lr')
-    acc = evaluate_group(learn.model, tasks, device=device)
-    model = learn.model.cpu().to(memory_format=torch.contiguous_format)
-    check_finite(model.state_dict(), 'the group network of ' + '+'.join(t.name for t in tasks), '--ft-lr')
-    return dict(state=model.state_dict(), test_acc=acc, epoch_losses=getattr(learn, 'epoch_losses', []), time_s=time.time() - t0,
+    r = Recipe.of(recipe or GROUP_RECIPE, **kwargs)
+    check_int('epochs', r.epochs, 0)
+    learn = group_learner(model, tasks, masks, r, reg, weighting, cbs=list(cbs or []) + checkpoint_cbs(checkpoint))
+    name = '+'.join(t.name for t in tasks)
+    res = train_joint(learn, tasks, r, name, f'the group network of {name}', '--ft-lr')
+    return dict(state=res['state'], test_acc=res['test_acc'], epoch_losses=res['epoch_losses'], time_s=res['time_s'],
                 task_weights=getattr(weighting, 'history', None))

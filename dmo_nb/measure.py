@@ -40,7 +40,7 @@ def pearson(vectors:list, # T 1-D arrays or tensors of equal length (or lists of
            )->np.ndarray:
     "T × T Pearson correlation matrix of `vectors`, accumulated chunk by chunk in float64."
     chunks = [v if isinstance(v, (list, tuple)) else [v] for v in vectors]
-    T = len(chunks); n = None
+    T = len(chunks)
     G = torch.zeros(T, T, dtype=torch.float64); s = torch.zeros(T, dtype=torch.float64); P = 0
     for parts in zip(*chunks):
         X = torch.stack([torch.as_tensor(np.asarray(p) if not isinstance(p, torch.Tensor) else p).reshape(-1).double().cpu() for p in parts])

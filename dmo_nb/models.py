@@ -8,7 +8,7 @@ import torch, torch.nn as nn
 from torchvision.models.resnet import BasicBlock
 
 # %% auto #0
-__all__ = ['DEPTHS', 'ResNetBackbone', 'resnet', 'n_params', 'MultiHeadNet', 'prunable_modules', 'prunable']
+__all__ = ['DEPTHS', 'ResNetBackbone', 'resnet', 'n_params', 'TaskHeads', 'MultiHeadNet', 'prunable_modules', 'prunable']
 
 # %% ../nbs/01_models.ipynb #73906b31
 DEPTHS = {10: [1, 1, 1, 1], 14: [2, 2, 1, 1], 18: [2, 2, 2, 2], 34: [3, 4, 6, 3]}
@@ -60,8 +60,32 @@ def n_params(m:nn.Module)->int:
     "Number of parameters of `m` (buffers such as BN running statistics are not parameters)."
     return sum(p.numel() for p in m.parameters())
 
-# %% ../nbs/01_models.ipynb #4aad14a3
-class MultiHeadNet(nn.Module):
+# %% ../nbs/01_models.ipynb #041078b5
+class TaskHeads(nn.Module):
+    "Base of every multi-task network: one linear head per task on `features(xs)`, one batch per head, in head order."
+    def add_heads(self,
+                  n_classes:dict, # task name -> number of classes, in head order
+                  n_features:int, # size of the features the heads read
+                 ):
+        "Create the heads (after the feature extractor, so state-dict keys keep their order)."
+        if not n_classes: raise ValueError('`n_classes` must name at least one task')
+        self.heads = nn.ModuleDict({t: nn.Linear(n_features, int(c)) for t, c in n_classes.items()})
+    @property
+    def tasks(self): return list(self.heads)
+    def features(self, xs:list)->list: raise NotImplementedError
+    def task_features(self, x, i:int):
+        "Features of task `i` for the batch `x` (the default runs `features` with empty batches for the other tasks)."
+        return self.features([x if j == i else x[:0] for j in range(len(self.heads))])[i]
+    def forward(self, *xs):
+        if len(xs) != len(self.heads):
+            raise ValueError(f'expected {len(self.heads)} batch(es), one per head {self.tasks}; got {len(xs)}')
+        outs = [h(f) for h, f in zip(self.heads.values(), self.features(list(xs)))]
+        return outs[0] if len(outs) == 1 else tuple(outs)
+    def forward_task(self, x, task:str):
+        "Logits of `task`'s head for the batch `x`."
+        return self.heads[task](self.task_features(x, self.tasks.index(task)))
+
+class MultiHeadNet(TaskHeads):
     "A shared backbone and one linear head per task; `forward(*xs)` takes one batch per head, in head order."
     def __init__(self,
                  backbone:nn.Module, # feature extractor with an `out_features` attribute
@@ -70,18 +94,11 @@ class MultiHeadNet(nn.Module):
         super().__init__()
         if not n_classes: raise ValueError('`n_classes` must name at least one task')
         self.backbone = backbone
-        self.heads = nn.ModuleDict({t: nn.Linear(backbone.out_features, int(c)) for t, c in n_classes.items()})
-    @property
-    def tasks(self): return list(self.heads)
-    def forward(self, *xs):
-        if len(xs) != len(self.heads):
-            raise ValueError(f'expected {len(self.heads)} batch(es), one per head {self.tasks}; got {len(xs)}')
-        f = self.backbone(xs[0] if len(xs) == 1 else torch.cat(xs))
-        outs = [h(p) for h, p in zip(self.heads.values(), f.split([len(x) for x in xs]))]
-        return outs[0] if len(outs) == 1 else tuple(outs)
-    def forward_task(self, x, task:str):
-        "Logits of `task`'s head for the batch `x`."
-        return self.heads[task](self.backbone(x))
+        self.add_heads(n_classes, backbone.out_features)
+    def features(self, xs):
+        "The backbone runs once on all the batches, concatenated."
+        return self.backbone(xs[0] if len(xs) == 1 else torch.cat(xs)).split([len(x) for x in xs])
+    def task_features(self, x, i): return self.backbone(x)
 
 # %% ../nbs/01_models.ipynb #1c7b1864
 def prunable_modules(model:nn.Module, # a backbone or a `MultiHeadNet`

@@ -4,75 +4,90 @@
 
 # %% ../nbs/10_pipeline.ipynb #247fc587
 from __future__ import annotations
-import argparse, builtins, dataclasses, inspect, json, os, re, sys, time
+import dataclasses, inspect, time
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import numpy as np, torch
-from fastcore.docments import docments
 from .core import (atomic_save, atomic_write_json, load_json, stable_hash, open_manifest, clean_tmp, reusable, safe_load, discard,
-                   run_lock, RunDirBusy, ArtifactError)
-from .data import SCENARIOS, get_scenario, Scenario
-from .datasets import imagenet_resnet18_state, imagenet_weights_path   # importing dmo_nb.datasets also registers the paper's scenarios
-from .models import resnet, MultiHeadNet, n_params, prunable
-from .single import shared_init, task_net, train_single, Checkpoint, AMP_MODES, COMPILE_MODES, SCHEDULES, check_compile
+                         run_lock, check_choice, check_int, check_number, is_number)
+from .data import Scenario
+from .datasets import SCENARIOS, get_scenario, imagenet_resnet18_state, imagenet_weights_path
+from .models import resnet, MultiHeadNet, n_params, prunable, DEPTHS
+from .train import Recipe, Checkpoint, AMP_MODES, COMPILE_MODES, SCHEDULES
+from .single import shared_init, task_net, train_single
 from .measure import (check_alpha, weight_similarity, representation_similarity, probe_images, probe_features,
                             loss_similarity, combine_similarity, task_difficulty, mean_loss, READINGS)
 from .group import group_tasks, group_names, check_tau_sim
 from .prune import keep_ratio, check_tau, magnitude_masks, merge_group, count_params, save_sparse, load_sparse
-from .finetune import finetune_group, evaluate_group
+from .finetune import finetune_group
+from .joint import evaluate_group
 from .weighting import WEIGHTINGS, make_weighting
-from .baselines import BASELINES
 from .report import write_report, copy_report, results_table, FIGURES
 
 # %% auto #0
-__all__ = ['WEIGHT_MODES', 'TRAINING_FLAGS', 'CHOICES', 'Config', 'build_scenario', 'resolve', 'check_data_settings', 'flags_key',
-           'schedule_key', 'single_key', 'log', 'stage_checkpoint', 'run_single', 'trained_net', 'similarity_inputs',
-           'make_plan', 'plan_key', 'run_groups', 'load_group', 'build_report', 'recipe', 'run', 'start_run',
-           'plan_and_run', 'run_plan', 'main']
+__all__ = ['WEIGHT_MODES', 'ALWAYS', 'WHEN_SET', 'NETS', 'FLAG', 'FROM_ONE_CYCLE', 'setting', 'Config', 'build_scenario',
+           'resolve', 'check_data_settings', 'config_key', 'init_key', 'single_key', 'log', 'stage_checkpoint',
+           'reuse_or_build', 'run_single', 'trained_net', 'similarity_inputs', 'make_plan', 'plan_key', 'build_group',
+           'run_groups', 'load_group', 'build_report', 'recipe', 'run', 'start_run', 'plan_and_run', 'run_plan']
 
 # %% ../nbs/10_pipeline.ipynb #20ec1625
 WEIGHT_MODES = ('cka', 'delta', 'final')
+ALWAYS, WHEN_SET = (), (None, False)   # a field enters a key always, or only when set (so old keys survive a new flag)
 
-def _is_num(v)->bool: return not isinstance(v, bool) and isinstance(v, (int, float, np.integer, np.floating)) and bool(np.isfinite(v))
+def setting(default, # the field's default
+            **keys, # artifact ('init', 'single', 'plan', 'group', 'baseline') -> values for which the field is left out of its key
+           ):
+    "A `Config` field that declares which artifacts' cache keys it enters (`config_key` reads this)."
+    return field(default=default, metadata=dict(keys=keys))
+
+NETS = dict(single=ALWAYS, baseline=ALWAYS)   # settings every trained network depends on
+FLAG = dict(single=WHEN_SET, baseline=WHEN_SET, group=WHEN_SET)   # runtime flags that change a trained network: keyed when set
+FROM_ONE_CYCLE = ('one_cycle',)   # runs made before the schedule was a setting trained one-cycle: their keys stay
 
 @dataclass
 class Config:
-    "All settings of a DMO run; `None` means the scenario's default."
-    scenario:str='synthetic' # registered scenario name
+    "All settings of a DMO run; `None` means the scenario's default. Each field declares the cache keys it enters."
+    scenario:str=setting('synthetic', **NETS) # registered scenario name (`dmo_nb.datasets.SCENARIOS`)
     out:str='runs/demo' # run directory
     tasks:list=None # task names to keep (default: all)
-    alpha:float=None # Eq. 1: weight of S_W, in [0, 1]
-    tau_sim:float=None # Eq. 4: edge threshold, in [-1, 1]
-    tau:float=1.0 # pruning temperature, > 0
-    min_keep:float=0.02 # floor of the keep ratio, in (0, 1]
-    min_layer_keep:float=0.01 # every layer keeps at least this share (layer-collapse guard)
-    reading:str='tasks' # Eq. 2 reading: 'tasks' or 'pooled'
-    weight_mode:str='cka' # S_W: 'cka' (representations), 'delta' (w - w0) or 'final' (w)
+    alpha:float=setting(None, plan=ALWAYS) # Eq. 1: weight of S_W, in [0, 1]
+    tau_sim:float=setting(None, plan=ALWAYS) # Eq. 4: edge threshold, in [-1, 1]
+    tau:float=setting(1.0, plan=ALWAYS) # pruning temperature, > 0
+    min_keep:float=setting(0.02, plan=ALWAYS) # floor of the keep ratio, in (0, 1]
+    min_layer_keep:float=setting(0.01, group=ALWAYS) # every layer keeps at least this share (layer-collapse guard)
+    reading:str=setting('tasks', plan=ALWAYS) # Eq. 2 reading: 'tasks' or 'pooled'
+    weight_mode:str=setting('cka', plan=ALWAYS) # S_W: 'cka' (representations), 'delta' (w - w0) or 'final' (w)
     loss_points:int=20 # S_L: points of the common training-progress grid
     probe_per_task:int=100 # S_W (cka): probe images per task
-    depth:int=None # backbone depth
-    width:int=None # backbone first-layer filters
-    epochs:int=None # single-task epochs
-    bs:int=None # batch size
-    lr:float=None # single-task peak learning rate
-    wd:float=5e-4 # weight decay
-    mom:float=0.9 # SGD momentum
-    schedule:str=None # learning-rate schedule of every training: 'cos' (the authors': cosine decay from `lr`, constant momentum) or 'one_cycle' (fastai's; momentum cycles around `mom`)
-    ft_epochs:int=None # group fine-tuning epochs (default: the scenario's, else `epochs`, as in the paper)
-    ft_lr:float=None # group fine-tuning initial learning rate (default: the scenario's, else `lr`, as in the paper)
-    reg:float=1e-3 # Eq. 5: coefficient of the weight-norm term
-    weighting:str='equal' # task loss weighting of jointly trained networks: 'equal', 'uncertainty', 'dwa' or 'minmax'
-    n_train:int=None # scenario size: training images per task (scenarios that take it)
-    n_test:int=None # scenario size: test images per task
-    size:int=None # image side in pixels (scenarios that take it)
-    independent_init:bool=False # give every task network its own initialisation instead of one shared
-    pretrained:bool=None # start from torchvision's ImageNet ResNet-18 (scenario default; needs depth 18, width 64)
+    depth:int=setting(None, init=ALWAYS, **NETS) # backbone depth
+    width:int=setting(None, init=ALWAYS, **NETS) # backbone first-layer filters
+    epochs:int=setting(None, **NETS) # single-task epochs
+    bs:int=setting(None, group=ALWAYS, **NETS) # batch size
+    lr:float=setting(None, **NETS) # single-task peak learning rate
+    wd:float=setting(5e-4, group=ALWAYS, **NETS) # weight decay
+    mom:float=setting(0.9, group=ALWAYS, **NETS) # SGD momentum
+    schedule:str=setting(None, single=FROM_ONE_CYCLE, baseline=FROM_ONE_CYCLE, group=FROM_ONE_CYCLE) # learning-rate schedule of every training: 'cos' (the authors': cosine decay from `lr`, constant momentum) or 'one_cycle' (fastai's; momentum cycles around `mom`)
+    ft_epochs:int=setting(None, group=ALWAYS) # group fine-tuning epochs (default: the scenario's, else `epochs`, as in the paper)
+    ft_lr:float=setting(None, group=ALWAYS) # group fine-tuning initial learning rate (default: the scenario's, else `lr`, as in the paper)
+    reg:float=setting(1e-3, group=ALWAYS) # Eq. 5: coefficient of the weight-norm term
+    weighting:str=setting('equal', baseline=ALWAYS, group=('equal',)) # task loss weighting of jointly trained networks: 'equal', 'uncertainty', 'dwa' or 'minmax'
+    dwa_temp:float=setting(None, baseline=WHEN_SET, group=WHEN_SET) # weighting 'dwa': softmax temperature (default: 2)
+    weighting_lr:float=setting(None, baseline=WHEN_SET, group=WHEN_SET) # weightings 'uncertainty' and 'minmax': step size of the task weights (default: 0.01)
+    minmax_gamma:float=setting(None, baseline=WHEN_SET, group=WHEN_SET) # weighting 'minmax': pull towards uniform weights, >= 0 (default: 1)
+    soft_coef:float=None # method 'soft': weight of the distance between task networks, >= 0 (default: 0.01)
+    taps_coef:float=None # method 'taps': weight of the sparsity term, >= 0 (default: 1)
+    rsa_groups:int=None # method 'soft_rsa': number of groups (default: half the tasks, rounded up)
+    n_train:int=setting(None, **NETS) # scenario size: training images per task (scenarios that take it)
+    n_test:int=setting(None, **NETS) # scenario size: test images per task
+    size:int=setting(None, **NETS) # image side in pixels (scenarios that take it)
+    independent_init:bool=setting(False, single=WHEN_SET) # give every task network its own initialisation instead of one shared
+    pretrained:bool=setting(None, init=WHEN_SET, single=WHEN_SET, baseline=WHEN_SET) # start from torchvision's ImageNet ResNet-18 (scenario default; needs depth 18, width 64)
     data_root:str='data' # where datasets are read from (and downloaded to)
     download:bool=False # let torchvision download missing datasets
-    amp:str=None # mixed precision on CUDA: 'bf16' or 'fp16'
-    channels_last:bool=False # channels-last memory format
-    compile:str=None # torch.compile mode of every trained network: 'default', 'reduce-overhead' (CUDA graphs) or 'max-autotune'
-    seed:int=0 # seed of data, initialisation and batch order
+    amp:str=setting(None, **FLAG) # mixed precision on CUDA: 'bf16' or 'fp16'
+    channels_last:bool=setting(False, **FLAG) # channels-last memory format
+    compile:str=setting(None, **FLAG) # torch.compile mode of every trained network: 'default', 'reduce-overhead' (CUDA graphs) or 'max-autotune'
+    seed:int=setting(0, init=ALWAYS, group=ALWAYS, **NETS) # seed of data, initialisation and batch order
     device:str=None # 'cuda', 'cpu', ... (default: cuda if available)
     quiet:bool=False # no progress bars or epoch tables
     checkpoint_s:float=30. # least seconds between two training checkpoints (0: after every epoch)
@@ -85,39 +100,34 @@ class Config:
         if self.tau_sim is not None: check_tau_sim(self.tau_sim)
         check_tau(self.tau)
         keep_ratio(0.5, self.tau, self.min_keep)   # checks min_keep
-        if not (_is_num(self.min_layer_keep) and 0 <= self.min_layer_keep <= 1): raise ValueError(f'`min_layer_keep` must be in [0, 1]; got {self.min_layer_keep!r}')
-        if self.reading not in READINGS: raise ValueError(f'`reading` must be one of {READINGS}; got {self.reading!r}')
-        if self.weighting not in WEIGHTINGS: raise ValueError(f'`weighting` must be one of {tuple(WEIGHTINGS)}; got {self.weighting!r}')
-        if self.weight_mode not in WEIGHT_MODES: raise ValueError(f'`weight_mode` must be one of {WEIGHT_MODES}; got {self.weight_mode!r}')
-        if self.amp not in AMP_MODES: raise ValueError(f'`amp` must be one of {AMP_MODES}; got {self.amp!r}')
-        check_compile(self.compile)
+        check_number('min_layer_keep', self.min_layer_keep, 0, 1)
+        check_choice('reading', self.reading, READINGS); check_choice('weighting', self.weighting, tuple(WEIGHTINGS))
+        check_choice('weight_mode', self.weight_mode, WEIGHT_MODES); check_choice('amp', self.amp, AMP_MODES)
+        check_choice('compile', self.compile, COMPILE_MODES)
         if self.pretrained and ((self.depth or 18) != 18 or (self.width or 64) != 64):
             raise ValueError('`pretrained` needs the standard ResNet-18: `depth` 18 and `width` 64')
         if self.independent_init and self.weight_mode == 'delta':
             raise ValueError("`weight_mode` 'delta' (change from the shared initialisation) needs `independent_init` False")
-        for k in ('epochs', 'bs', 'n_train', 'n_test', 'loss_points', 'probe_per_task'):
-            v = getattr(self, k)
-            if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1): raise ValueError(f'`{k}` must be an integer >= 1; got {v!r}')
-        if self.ft_epochs is not None and (not isinstance(self.ft_epochs, int) or self.ft_epochs < 0):
-            raise ValueError(f'`ft_epochs` must be an integer >= 0; got {self.ft_epochs!r}')
-        if self.loss_points is not None and self.loss_points < 2: raise ValueError(f'`loss_points` must be an integer >= 2; got {self.loss_points!r}')
+        for k in ('epochs', 'bs', 'n_train', 'n_test', 'probe_per_task', 'width', 'rsa_groups'):
+            if getattr(self, k) is not None: check_int(k, getattr(self, k), 1)
+        if self.ft_epochs is not None: check_int('ft_epochs', self.ft_epochs, 0)
+        check_int('loss_points', self.loss_points, 2)
         for k in ('lr', 'ft_lr'):
-            v = getattr(self, k)
-            if v is not None and not (_is_num(v) and 0 < v <= 100): raise ValueError(f'`{k}` must be a number in (0, 100]; got {v!r}')
-        for k, hi in (('wd', 1), ('reg', 1000)):
-            v = getattr(self, k)
-            if not (_is_num(v) and 0 <= v <= hi): raise ValueError(f'`{k}` must be a number in [0, {hi}]; got {v!r}')
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2**32:
-            raise ValueError(f'`seed` must be an integer in [0, 2**32 - 1]; got {self.seed!r}')
-        if self.schedule is not None and self.schedule not in SCHEDULES: raise ValueError(f'`schedule` must be one of {SCHEDULES}; got {self.schedule!r}')
-        if not (_is_num(self.mom) and 0 <= self.mom < 1): raise ValueError(f'`mom` must be in [0, 1); got {self.mom!r}')
-        if not (_is_num(self.checkpoint_s) and 0 <= self.checkpoint_s < np.inf):
-            raise ValueError(f'`checkpoint_s` must be a number >= 0; got {self.checkpoint_s!r}')
-        if self.depth is not None:
-            from dmo_nb.models import DEPTHS
-            if self.depth not in DEPTHS: raise ValueError(f'`depth` must be one of {sorted(DEPTHS)}; got {self.depth!r}')
-        if self.width is not None and (not isinstance(self.width, int) or self.width < 1): raise ValueError(f'`width` must be an integer >= 1; got {self.width!r}')
-        if self.size is not None and (not isinstance(self.size, int) or self.size < 8): raise ValueError(f'`size` must be an integer >= 8; got {self.size!r}')
+            if getattr(self, k) is not None: check_number(k, getattr(self, k), 0, 100, lo_open=True)
+        check_number('wd', self.wd, 0, 1); check_number('reg', self.reg, 0, 1000)
+        for k in ('dwa_temp', 'weighting_lr'):
+            if getattr(self, k) is not None: check_number(k, getattr(self, k), 0, lo_open=True)
+        for k in ('minmax_gamma', 'soft_coef', 'taps_coef'):
+            if getattr(self, k) is not None: check_number(k, getattr(self, k), 0)
+        for k, ws in (('dwa_temp', ('dwa',)), ('weighting_lr', ('uncertainty', 'minmax')), ('minmax_gamma', ('minmax',))):
+            if getattr(self, k) is not None and self.weighting not in ws:
+                raise ValueError(f"`{k}` applies to `weighting` {' or '.join(map(repr, ws))}; the weighting is {self.weighting!r}")
+        check_int('seed', self.seed, 0, 2**32 - 1, shown='in [0, 2**32 - 1]')
+        if self.schedule is not None: check_choice('schedule', self.schedule, SCHEDULES)
+        if not (is_number(self.mom) and 0 <= self.mom < 1): raise ValueError(f'`mom` must be in [0, 1); got {self.mom!r}')
+        check_number('checkpoint_s', self.checkpoint_s, 0)
+        if self.depth is not None and self.depth not in DEPTHS: raise ValueError(f'`depth` must be one of {sorted(DEPTHS)}; got {self.depth!r}')
+        if self.size is not None: check_int('size', self.size, 8)
         if self.tasks is not None and (not isinstance(self.tasks, (list, tuple)) or not self.tasks or len(set(self.tasks)) != len(self.tasks)):
             raise ValueError(f'`tasks` must be a non-empty list of distinct task names; got {self.tasks!r}')
         if self.device is not None:
@@ -125,6 +135,21 @@ class Config:
             except (RuntimeError, TypeError): raise ValueError(f'`device` must be a torch device name such as cpu or cuda; got {self.device!r}')
             if dev.type == 'cuda' and not torch.cuda.is_available(): raise ValueError('`device` is cuda but no CUDA device is available; use --device cpu')
         return self
+    def recipe(self)->Recipe:
+        "How the single-task networks (and the baselines) train, with the runtime options."
+        return Recipe(epochs=self.epochs, bs=self.bs, lr=self.lr, wd=self.wd, mom=self.mom, schedule=self.schedule, seed=self.seed,
+                      device=self.device, quiet=self.quiet, amp=self.amp, channels_last=self.channels_last, compile=self.compile)
+    def ft_recipe(self)->Recipe:
+        "How the group networks fine-tune: the single-task recipe with `ft_epochs` and `ft_lr`."
+        return dataclasses.replace(self.recipe(), epochs=self.ft_epochs, lr=self.ft_lr)
+    def weighting_options(self)->dict:
+        "The settings of the chosen weighting that are set, as `make_weighting` takes them."
+        opts = dict(temp=self.dwa_temp, lr=self.weighting_lr, gamma=self.minmax_gamma)
+        return {k: v for k, v in opts.items() if v is not None}
+    def method_options(self, method:str)->dict:
+        "The settings of a baseline method that are set, as `build_baseline` takes them."
+        opts = dict(soft=dict(coef=self.soft_coef), taps=dict(coef=self.taps_coef), soft_rsa=dict(n_groups=self.rsa_groups)).get(method, {})
+        return {k: v for k, v in opts.items() if v is not None}
     def to_dict(self): return asdict(self)
     @classmethod
     def from_dict(cls, d:dict):
@@ -181,23 +206,25 @@ def check_data_settings(cfg:Config, # resolved config
                                        f'the loss curves of S_L need at least 2: lower --bs or raise --epochs')
 
 # %% ../nbs/10_pipeline.ipynb #d954ba98
-TRAINING_FLAGS = ('pretrained', 'amp', 'channels_last', 'compile')   # change a trained network; keyed only when set
+def _left_out(v, omit:tuple)->bool: return any(v is o if o is None or isinstance(o, bool) else v == o for o in omit)
 
-def flags_key(cfg:Config, # resolved config
-              names:tuple=TRAINING_FLAGS, # the settings to include
-             )->dict:
-    "The settings among `names` that are set: the part of a cache key that keeps old keys when a new flag is off."
-    return {k: getattr(cfg, k) for k in names if getattr(cfg, k)}
+def config_key(cfg:Config, # resolved config
+               artifact:str, # 'init', 'single', 'plan', 'group' or 'baseline'
+              )->dict:
+    "The settings `artifact` depends on, as each `Config` field declares (`setting`): the config's part of its cache key."
+    out = {}
+    for f in dataclasses.fields(cfg):
+        keys = f.metadata.get('keys', {})
+        if artifact in keys and not _left_out(getattr(cfg, f.name), keys[artifact]): out[f.name] = getattr(cfg, f.name)
+    return out
 
-def schedule_key(cfg:Config)->dict:
-    "The schedule's part of a cache key: empty for one-cycle, the schedule of every run made before it could be chosen."
-    return {} if cfg.schedule == 'one_cycle' else {'schedule': cfg.schedule}
+def init_key(cfg:Config)->str:
+    "Hash of what determines the shared initialisation."
+    return stable_hash(config_key(cfg, 'init'))
 
 def single_key(cfg:Config, task:str)->str:
     "Hash of everything that determines the single-task network of `task`."
-    return stable_hash(dict(scenario=cfg.scenario, task=task, n_train=cfg.n_train, n_test=cfg.n_test, size=cfg.size, seed=cfg.seed,
-                            depth=cfg.depth, width=cfg.width, epochs=cfg.epochs, bs=cfg.bs, lr=cfg.lr, wd=cfg.wd, mom=cfg.mom,
-                            **schedule_key(cfg), **flags_key(cfg, ('independent_init',) + TRAINING_FLAGS)))
+    return stable_hash(dict(task=task, **config_key(cfg, 'single')))
 
 def log(cfg:Config, # the run's config (nothing is printed when `cfg.quiet`)
         *msg, # what to print
@@ -205,6 +232,7 @@ def log(cfg:Config, # the run's config (nothing is printed when `cfg.quiet`)
     "Print a progress line of the pipeline unless the run is quiet."
     if not cfg.quiet: print(*msg, flush=True)
 
+# %% ../nbs/10_pipeline.ipynb #ab6c806d
 def stage_checkpoint(cfg:Config, # resolved config
                      path, # the checkpoint file, next to the artifact the training will write
                      prefix:str, # how the log names what is trained, e.g. '[group 0]'
@@ -213,27 +241,44 @@ def stage_checkpoint(cfg:Config, # resolved config
     if reusable(path, 'starting that training afresh'): log(cfg, f'{prefix} resuming from {path}')
     return Checkpoint(path, cfg.checkpoint_s)
 
+def reuse_or_build(cfg:Config, # resolved config
+                   result, # the result file: `.pt` (tensors) or `.json`
+                   build, # `build(checkpoint)` trains and returns the result (writing any `weights` file itself)
+                   prefix:str, # how the log names what is trained, e.g. '[group 0]'
+                   again:str, # what a rejected file leads to, for the warning (e.g. 'retraining mnist')
+                   weights=None, # a second file the result needs (e.g. the group's sparse network)
+                   fits=None, # `fits(result)` -> False if a readable result is for something else
+                  )->tuple:
+    "Reuse a finished result or build it (checkpointed, saved atomically, checkpoint removed): (result, reused)."
+    result = Path(result); is_json = result.suffix == '.json'
+    if all(reusable(p, again) for p in (weights, result) if p is not None):
+        res = load_json(result) if is_json else safe_load(result)   # `reusable` has just verified it
+        if fits is None or fits(res): return res, True
+    ck = result.with_suffix('.ckpt')   # finished epochs survive a kill; gone once the result is written
+    res = build(stage_checkpoint(cfg, ck, prefix))
+    (atomic_write_json if is_json else atomic_save)(res, result); discard(ck)
+    return res, False
+
+# %% ../nbs/10_pipeline.ipynb #f97e191d
 def run_single(cfg:Config, # resolved config
                sc:Scenario, # its scenario
               )->tuple:
     "Train (or load) every task network and the shared initialisation: (init, list of artifacts)."
     # with `independent_init`, task i starts from its own draw; `init` is still returned for reference
     out = Path(cfg.out)/'single'
-    ip = out/f"init-{stable_hash(dict(depth=cfg.depth, width=cfg.width, seed=cfg.seed, **({'pretrained': True} if cfg.pretrained else {})))}.pt"
+    ip = out/f'init-{init_key(cfg)}.pt'
     if reusable(ip): init = safe_load(ip)   # `reusable` has just verified it
     else: init = imagenet_resnet18_state(cfg.download) if cfg.pretrained else shared_init(cfg.depth, cfg.width, cfg.seed); atomic_save(init, ip)
     arts, reused = [], []
     for i, t in enumerate(sc.tasks):
-        p = out/f'{t.name}-{single_key(cfg, t.name)}.pt'
-        if reusable(p, f'retraining {t.name}'): arts.append(safe_load(p)); reused.append(t.name); continue
-        log(cfg, f'[single] training {t.name} ({i+1}/{len(sc)}): {len(t.x_train)} images, {cfg.epochs} epochs')
-        start = shared_init(cfg.depth, cfg.width, seed=stable_hash([cfg.seed, t.name], 8)) if cfg.independent_init else init
-        ck = p.with_suffix('.ckpt')   # finished epochs survive a kill; gone once the artifact is written
-        a = train_single(t, start, cfg.depth, cfg.width, cfg.epochs, cfg.bs, cfg.lr, cfg.wd, cfg.mom, cfg.device, cfg.seed, cfg.quiet,
-                         cfg.amp, cfg.channels_last, checkpoint=stage_checkpoint(cfg, ck, f'[single] {t.name}:'), compile=cfg.compile,
-                         schedule=cfg.schedule)
-        atomic_save(a, p); discard(ck); arts.append(a)
-        log(cfg, f'[single] {t.name}: test accuracy {a["test_acc"]:.2f}% ({a["time_s"]:.1f}s)')
+        def build(ck, i=i, t=t):
+            log(cfg, f'[single] training {t.name} ({i+1}/{len(sc)}): {len(t.x_train)} images, {cfg.epochs} epochs')
+            start = shared_init(cfg.depth, cfg.width, seed=stable_hash([cfg.seed, t.name], 8)) if cfg.independent_init else init
+            return train_single(t, start, cfg.depth, cfg.width, cfg.recipe(), checkpoint=ck)
+        a, was = reuse_or_build(cfg, out/f'{t.name}-{single_key(cfg, t.name)}.pt', build, f'[single] {t.name}:', f'retraining {t.name}')
+        arts.append(a)
+        if was: reused.append(t.name)
+        else: log(cfg, f'[single] {t.name}: test accuracy {a["test_acc"]:.2f}% ({a["time_s"]:.1f}s)')
     if reused: log(cfg, f'[single] reusing single-task artifacts for {len(reused)} task(s): {", ".join(reused)} (from {out})')
     return init, arts
 
@@ -277,16 +322,46 @@ def make_plan(cfg:Config, # resolved config
     return dict(tasks=list(names), groups=group_names(groups, names), group_idx=groups,
                 difficulty=dict(zip(names, d.tolist())), keep_ratio=dict(zip(names, np.atleast_1d(keep).tolist())),
                 mu=mean_loss(losses, cfg.reading), similarity=dict(S_W=np.asarray(S_W).tolist(), S_L=np.asarray(S_L).tolist(), S=S.tolist()),
-                settings=dict(alpha=cfg.alpha, tau_sim=cfg.tau_sim, tau=cfg.tau, min_keep=cfg.min_keep, reading=cfg.reading,
-                              weight_mode=cfg.weight_mode))
+                settings=config_key(cfg, 'plan'))
 
 # %% ../nbs/10_pipeline.ipynb #d1f9e199
 def plan_key(cfg:Config, names:list, plan:dict)->str:
     "Hash of what the group stage's results depend on: the single-task networks, the plan, fine-tuning settings."
     return stable_hash(dict(single=[single_key(cfg, n) for n in names], groups=plan['groups'], keep=plan['keep_ratio'],
-                            difficulty=plan['difficulty'], min_layer_keep=cfg.min_layer_keep, ft_epochs=cfg.ft_epochs,
-                            ft_lr=cfg.ft_lr, bs=cfg.bs, wd=cfg.wd, mom=cfg.mom, reg=cfg.reg, seed=cfg.seed, **schedule_key(cfg),
-                            **({'weighting': cfg.weighting} if cfg.weighting != 'equal' else {})))
+                            difficulty=plan['difficulty'], **config_key(cfg, 'group')))
+
+def build_group(cfg:Config, # resolved config
+                tasks:list, # the group's `Task`s
+                states:list, # their single-task networks' states
+                init:dict, # shared initialisation
+                plan:dict, # from `make_plan`
+                weights, # where the group's sparse network goes
+                checkpoint, # the fine-tuning's `Checkpoint`
+                cbs:list=None, # extra fastai callbacks for fine-tuning
+                prefix:str='[group]', # how the log names the group
+               )->dict:
+    "Prune each task's network, merge the group, fine-tune it and save it sparse; return the group's result."
+    g = [t.name for t in tasks]; masks, infos = [], {}
+    for t, st in zip(tasks, states):
+        mk, info = magnitude_masks(trained_net(cfg, t, init, st), plan['keep_ratio'][t.name], cfg.min_layer_keep)
+        masks.append(mk); infos[t.name] = info
+        if info['rescued']: log(cfg, f'{prefix} {t.name}: layer collapse guarded in {len(info["rescued"])} layer(s): {info["rescued"]}')
+    state, union = merge_group(states, masks, [plan['difficulty'][n] for n in g])
+    net = MultiHeadNet(resnet(cfg.depth, cfg.width), {t.name: t.n_classes for t in tasks}); net.load_state_dict(state)
+    log(cfg, f'{prefix} fine-tuning {g}: keeps {sum(int(u.sum()) for u in union.values()):,} of '
+             f'{sum(u.numel() for u in union.values()):,} prunable weights, {cfg.ft_epochs} epochs')
+    with torch.random.fork_rng(devices=[]):   # before fine-tuning (where is accuracy lost?), without moving the RNG training uses
+        merged = evaluate_group(net, tasks, device=cfg.device)
+    ft = finetune_group(net, tasks, union, cfg.ft_recipe(), cfg.reg, make_weighting(cfg.weighting, len(tasks), **cfg.weighting_options()),
+                        checkpoint=checkpoint, cbs=cbs)
+    net.load_state_dict(ft['state'])
+    nbytes = save_sparse(net.state_dict(), list(prunable(net)), weights, meta=dict(depth=cfg.depth, width=cfg.width, heads={t.name: t.n_classes for t in tasks}))
+    unpruned = count_params(net.backbone)['unpruned']
+    per_task = {t.name: sum(int(v.sum()) for v in mk.values()) + unpruned + n_params(net.heads[t.name]) for t, mk in zip(tasks, masks)}
+    log(cfg, f'{prefix} done: ' + ', '.join(f'{k} {v:.2f}%' for k, v in ft['test_acc'].items()) + f' ({ft["time_s"]:.1f}s)')
+    return dict(tasks=g, test_acc=ft['test_acc'], test_acc_merged=merged, params=count_params(net), per_task_params=per_task, sparse_bytes=nbytes,
+                dense_bytes=sum(v.numel() * v.element_size() for v in net.state_dict().values()),
+                pruning=infos, epoch_losses=ft['epoch_losses'], task_weights=ft['task_weights'], time_s=ft['time_s'])
 
 def run_groups(cfg:Config, # resolved config
                sc:Scenario, # its scenario
@@ -300,36 +375,12 @@ def run_groups(cfg:Config, # resolved config
     run_dir = Path(run_dir); results = []
     by_name = {t.name: (t, a) for t, a in zip(sc.tasks, arts)}
     for gi, g in enumerate(plan['groups']):
-        gp, gj = run_dir/f'group_{gi}.pt', run_dir/f'group_{gi}.json'
-        prev = load_json(gj) if reusable(gp, f'fine-tuning group {gi} again') and reusable(gj, f'fine-tuning group {gi} again') else None
-        if prev is not None and prev['tasks'] == g:
-            log(cfg, f'[group {gi}] reusing finished group {g}'); results.append(prev); continue
-        tasks = [by_name[n][0] for n in g]; states = [by_name[n][1]['state'] for n in g]
-        masks, infos = [], {}
-        for t, st in zip(tasks, states):
-            mk, info = magnitude_masks(trained_net(cfg, t, init, st), plan['keep_ratio'][t.name], cfg.min_layer_keep)
-            masks.append(mk); infos[t.name] = info
-            if info['rescued']: log(cfg, f'[group {gi}] {t.name}: layer collapse guarded in {len(info["rescued"])} layer(s): {info["rescued"]}')
-        state, union = merge_group(states, masks, [plan['difficulty'][n] for n in g])
-        net = MultiHeadNet(resnet(cfg.depth, cfg.width), {t.name: t.n_classes for t in tasks}); net.load_state_dict(state)
-        log(cfg, f'[group {gi}] fine-tuning {g}: keeps {sum(int(u.sum()) for u in union.values()):,} of '
-                 f'{sum(u.numel() for u in union.values()):,} prunable weights, {cfg.ft_epochs} epochs')
-        with torch.random.fork_rng(devices=[]):   # before fine-tuning (where is accuracy lost?), without moving the RNG training uses
-            merged = evaluate_group(net, tasks, device=cfg.device)
-        ck = run_dir/f'group_{gi}.ckpt'
-        ft = finetune_group(net, tasks, union, cfg.ft_epochs, cfg.bs, cfg.ft_lr, cfg.wd, cfg.mom, cfg.reg, cfg.device, cfg.seed, cfg.quiet,
-                            cbs=cbs, amp=cfg.amp, channels_last=cfg.channels_last, weighting=make_weighting(cfg.weighting, len(tasks)),
-                            checkpoint=stage_checkpoint(cfg, ck, f'[group {gi}]'), compile=cfg.compile, schedule=cfg.schedule)
-        net.load_state_dict(ft['state'])
-        nbytes = save_sparse(net.state_dict(), list(prunable(net)), gp,
-                             meta=dict(depth=cfg.depth, width=cfg.width, heads={t.name: t.n_classes for t in tasks}))
-        unpruned = count_params(net.backbone)['unpruned']
-        per_task = {t.name: sum(int(v.sum()) for v in mk.values()) + unpruned + n_params(net.heads[t.name]) for t, mk in zip(tasks, masks)}
-        res = dict(tasks=g, test_acc=ft['test_acc'], test_acc_merged=merged, params=count_params(net), per_task_params=per_task, sparse_bytes=nbytes,
-                   dense_bytes=sum(v.numel() * v.element_size() for v in net.state_dict().values()),
-                   pruning=infos, epoch_losses=ft['epoch_losses'], task_weights=ft['task_weights'], time_s=ft['time_s'])
-        atomic_write_json(res, gj); discard(ck); results.append(res)
-        log(cfg, f'[group {gi}] done: ' + ', '.join(f'{k} {v:.2f}%' for k, v in ft['test_acc'].items()) + f' ({ft["time_s"]:.1f}s)')
+        gp, pre = run_dir/f'group_{gi}.pt', f'[group {gi}]'
+        build = lambda ck: build_group(cfg, [by_name[n][0] for n in g], [by_name[n][1]['state'] for n in g], init, plan, gp, ck, cbs, pre)
+        res, was = reuse_or_build(cfg, run_dir/f'group_{gi}.json', build, pre, f'fine-tuning group {gi} again', weights=gp,
+                                  fits=lambda r: r['tasks'] == g)
+        if was: log(cfg, f'{pre} reusing finished group {g}')
+        results.append(res)
     return results
 
 # %% ../nbs/10_pipeline.ipynb #a3da1eed
@@ -435,69 +486,3 @@ def run_plan(cfg:Config, # resolved config
     log(cfg, '\n' + results_table(rep))
     log(cfg, f'report: {out/"report.json"} (table {out/"table.md"}, figures {out/"figures"}); this setting: {run_dir}')
     return rep
-
-# %% ../nbs/10_pipeline.ipynb #668b4847
-CHOICES = dict(weighting=tuple(WEIGHTINGS), reading=READINGS, weight_mode=WEIGHT_MODES, compile=tuple(m for m in COMPILE_MODES if m),
-               amp=tuple(m for m in AMP_MODES if m), schedule=SCHEDULES)
-
-def _config_flags(r:argparse.ArgumentParser):
-    "Add one flag per `Config` field to the sub-command parser `r`: type, default and help from the dataclass and its docments."
-    try: docs = docments(Config, full=True)
-    except TypeError: docs = {}
-    if not any(d.get('docment') for d in docs.values()):   # a notebook's class has no source for `inspect`: read the exported one's
-        import importlib; docs = docments(importlib.import_module('dmo_nb.pipeline').Config, full=True)
-    for f in dataclasses.fields(Config):
-        d, anno = docs[f.name], f.type if isinstance(f.type, str) else f.type.__name__
-        default = "the scenario's" if f.default is None and f.name not in ('device', 'amp', 'compile', 'tasks') else f.default
-        kw = dict(default=argparse.SUPPRESS, help=f"{d['docment']} (default: {default})")
-        if anno == 'bool': kw['action'] = argparse.BooleanOptionalAction
-        elif anno == 'list': kw.update(nargs='+', metavar='NAME')
-        else: kw.update(type=getattr(builtins, anno), metavar=anno.upper())
-        if f.name in CHOICES: kw.update(help=f"{d['docment']} (one of: {', '.join(CHOICES[f.name])}; default: {default})")   # checked by `Config.validate`
-        r.add_argument('--' + f.name.replace('_', '-'), **kw)
-    r.add_argument('--config', default=argparse.SUPPRESS, metavar='FILE',
-                   help="start from the settings of a config.json (a run directory's); the flags given override them")
-
-def _parser()->argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog='dmo_nb', description='Task-Aware Dynamic Model Optimization for multi-task learning')
-    sub = p.add_subparsers(dest='cmd', required=True)
-    _config_flags(sub.add_parser('run', help='train, group, prune, fine-tune and report (reuses finished artifacts)'))
-    c = sub.add_parser('compare', help='DMO against single-task learning and the multi-task baselines, one table and one figure')
-    _config_flags(c); c.add_argument('--methods', nargs='+', default=None, help=f"methods to compare, from: single dmo {' '.join(BASELINES)} (default: all)")
-    w = sub.add_parser('sweep', help="the paper's Table 4: first-layer filters and depth, for chosen methods")
-    _config_flags(w); w.add_argument('--methods', nargs='+', default=None, help=f"methods, from: single dmo {' '.join(BASELINES)} (default: single soft dmo)")
-    w.add_argument('--widths', nargs='+', type=int, default=None, help='first-layer filters to try (default: 16 32 64)')
-    w.add_argument('--depths', nargs='+', type=int, default=None, help='depths to try (default: 10 14 18)')
-    return p
-
-def _flag_hint(msg:str)->str:
-    "A `Config` error message with the flag of the first setting it names."
-    for m in re.finditer(r'`(\w+)`', msg):
-        if m.group(1) in {f.name for f in dataclasses.fields(Config)}: return f"{msg} (flag --{m.group(1).replace('_', '-')})"
-    return msg
-
-def main(argv:list=None, # command-line arguments (default: sys.argv[1:])
-        )->int:
-    "Entry point of the `dmo_nb` console script: `run`, `compare` and `sweep`; a user error exits 2 with one line."
-    args = vars(_parser().parse_args(argv))
-    cmd = args.pop('cmd')
-    extra = {k: args.pop(k) for k in ('methods', 'widths', 'depths') if k in args}
-    try:
-        base = Config()
-        if 'config' in args:
-            f = args.pop('config')
-            if not Path(f).is_file(): raise FileNotFoundError(f'--config {f}: no such file')
-            base = Config.from_dict(load_json(f))
-        cfg, sc = resolve(dataclasses.replace(base, **args))   # every error before any work; the scenario is built once
-        if cmd != 'run':
-            from dmo_nb import compare as cmp   # the comparison module builds on this one
-            cmp.check_methods(extra.get('methods') or cmp.METHODS)
-            if cmd == 'sweep': cmp.check_sizes(extra.get('widths') or cmp.SWEEP_WIDTHS, extra.get('depths') or cmp.SWEEP_DEPTHS)
-        if cmd == 'run': run(cfg, sc)
-        elif cmd == 'compare': cmp.compare(cfg, extra.get('methods'), sc=sc)
-        else: cmp.sweep(cfg, extra.get('widths'), extra.get('depths'), extra.get('methods'), sc=sc)
-    except (ValueError, FileNotFoundError, RunDirBusy) as e:   # user errors: one line, no traceback (DMO_NB_TRACEBACK=1 shows it)
-        if os.environ.get('DMO_NB_TRACEBACK'): raise
-        msg = str(e).split('\n\t')[-1] if str(e).startswith('Exception occured in') else str(e)   # fastai's callback prefix
-        print(f'dmo_nb: error: {_flag_hint(" ".join(msg.split()))}', file=sys.stderr); return 2
-    return 0

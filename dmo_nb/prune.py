@@ -5,11 +5,10 @@
 # %% ../nbs/05_prune.ipynb #7fce43f7
 from __future__ import annotations
 import math, os
-from pathlib import Path
 import numpy as np, torch, torch.nn as nn
 import torch.nn.utils.prune as tprune
 from .core import atomic_save, load_artifact, ArtifactError
-from .models import resnet, MultiHeadNet, prunable, prunable_modules
+from .models import prunable, prunable_modules
 
 # %% auto #0
 __all__ = ['check_tau', 'prune_ratio', 'keep_ratio', 'magnitude_masks', 'merge_group', 'count_params', 'save_sparse',

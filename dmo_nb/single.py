@@ -4,28 +4,19 @@
 
 # %% ../nbs/02_single.ipynb #ee45a9d6
 from __future__ import annotations
-import random, sys, time, warnings
-from functools import partial
-from pathlib import Path
+import time
 import numpy as np, torch
+from .core import check_int
 from fastai.learner import Learner
-from fastai.callback.core import Callback, CancelEpochException
-from fastai.callback.schedule import ParamScheduler, SchedCos
-from fastai.callback.schedule import fit_one_cycle
 from fastai.data.core import DataLoaders
 from fastai.losses import CrossEntropyLossFlat
 from fastai.metrics import accuracy
-from fastai.optimizer import OptimWrapper
-from fastai.torch_core import norm_bias_params
-from fastai.callback.fp16 import MixedPrecision
 from .data import Task, task_loader
 from .models import resnet, MultiHeadNet, n_params
-from .core import atomic_save, load_artifact, ArtifactError
+from .train import Recipe, LossCurve, make_learner, fit, checkpoint_cbs, finished_model
 
 # %% auto #0
-__all__ = ['AMP_MODES', 'COMPILE_MODES', 'SCHEDULES', 'shared_init', 'task_net', 'LossCurve', 'speed_cbs', 'check_compile',
-           'prepare_model', 'DecoupledSGD', 'wd_groups', 'sgd', 'single_learner', 'sample_losses', 'test_accuracy',
-           'TrainingDiverged', 'FiniteLoss', 'fit', 'Checkpoint', 'checkpoint_cbs', 'check_finite', 'train_single']
+__all__ = ['shared_init', 'task_net', 'single_learner', 'sample_losses', 'test_accuracy', 'train_single']
 
 # %% ../nbs/02_single.ipynb #88bbbe78
 def shared_init(depth:int=18, # backbone depth
@@ -48,121 +39,19 @@ def task_net(task:Task, # the task whose head is built
     m.backbone.load_state_dict(init)
     return m
 
-# %% ../nbs/02_single.ipynb #709a8e1a
-class LossCurve(Callback):
-    "Record the raw training loss of every batch (`learn.batch_losses`) and each epoch's mean (`learn.epoch_losses`)."
-    order, run_valid = 55, False
-    # `get_preds` also fires before_fit/after_fit, so the curve is reset by the first *training* phase of a fit
-    def before_fit(self): self.fresh = True
-    def before_train(self):
-        if self.fresh: self.learn.batch_losses, self.learn.epoch_losses, self.fresh = [], [], False
-        self.buf = []
-    def after_batch(self): self.buf.append(self.learn.loss.detach().float())
-    def after_train(self):
-        if not self.buf: return
-        v = torch.stack(self.buf).cpu().tolist()
-        self.learn.batch_losses += v; self.learn.epoch_losses.append(float(np.mean(v)))
-    def state_dict(self): return dict(batch_losses=list(self.learn.batch_losses), epoch_losses=list(self.learn.epoch_losses))
-    def load_state_dict(self, d):
-        "Continue a curve saved by `Checkpoint` (the next training phase appends to it)."
-        self.learn.batch_losses, self.learn.epoch_losses, self.fresh = list(d['batch_losses']), list(d['epoch_losses']), False
-
-# %% ../nbs/02_single.ipynb #ebdb51d7
-AMP_MODES = (None, 'bf16', 'fp16')
-COMPILE_MODES = (None, 'default', 'reduce-overhead', 'max-autotune')
-
-def speed_cbs(amp:str=None, # None, 'bf16' or 'fp16'
-             )->list:
-    "The fastai callbacks of a mixed-precision mode."
-    if amp not in AMP_MODES: raise ValueError(f'`amp` must be one of {AMP_MODES}; got {amp!r}')
-    return [MixedPrecision(amp_mode=amp)] if amp else []
-
-def check_compile(compile:str=None, # a `torch.compile` mode, or None
-                 )->str:
-    "Raise a clear error unless `compile` is one of `COMPILE_MODES`; return it."
-    if compile not in COMPILE_MODES: raise ValueError(f'`compile` must be one of {COMPILE_MODES}; got {compile!r}')
-    return compile
-
-def prepare_model(model:torch.nn.Module, # the network
-                  device, # where it trains
-                  channels_last:bool=False, # use the channels-last memory format
-                  compile:str=None, # `torch.compile` mode ('default', 'reduce-overhead', 'max-autotune'), None: eager
-                 )->torch.nn.Module:
-    "Move `model` to `device` (channels-last if asked) and compile it in place if asked."
-    check_compile(compile)
-    model = model.to(device)
-    if channels_last: model = model.to(memory_format=torch.channels_last)
-    if compile: model.compile(mode=compile)
-    return model
-
-# %% ../nbs/02_single.ipynb #21eb8366
-class DecoupledSGD(torch.optim.SGD):
-    "torch's SGD (fused or multi-tensor) with fastai's decoupled weight decay on the groups whose `do_wd` is set."
-    def __init__(self,
-                 params, # parameters, or groups (dicts) that may set `do_wd=False`
-                 lr:float=0.1, # learning rate
-                 mom:float=0.9, # momentum
-                 wd:float=0., # decoupled weight decay: p <- p * (1 - lr * wd) before each step
-                 fused:bool=None, # one fused kernel per step (default: when every parameter is on a CUDA device)
-                ):
-        if not lr > 0: raise ValueError(f'`lr` must be > 0; got {lr!r}')
-        if not 0 <= mom < 1: raise ValueError(f'`mom` must be in [0, 1); got {mom!r}')
-        if not wd >= 0: raise ValueError(f'`wd` must be >= 0; got {wd!r}')
-        params = list(params)
-        if fused is None:
-            ps = [p for g in params for p in (g['params'] if isinstance(g, dict) else [g])]
-            fused = bool(ps) and all(p.is_cuda for p in ps)
-        super().__init__(params, lr=lr, momentum=mom, fused=fused or None, foreach=None if fused else True)
-        self.defaults.update(wd=wd, do_wd=True)
-        for g in self.param_groups: g.setdefault('wd', wd); g.setdefault('do_wd', True)
-    @torch.no_grad()
-    def step(self, closure=None):
-        for g in self.param_groups:
-            if g['do_wd'] and g['wd'] != 0:
-                ps = [p for p in g['params'] if p.grad is not None]
-                if ps: torch._foreach_mul_(ps, 1 - g['lr'] * g['wd'])
-        return super().step(closure)
-
-def wd_groups(model:torch.nn.Module, # the network
-             )->list:
-    "fastai splitter: [weights that decay, batch-norm and bias parameters that do not] (trainable parameters only)."
-    nb = {id(p) for p in norm_bias_params(model, with_bias=True)}
-    ps = [p for p in model.parameters() if p.requires_grad]
-    return [[p for p in ps if id(p) not in nb], [p for p in ps if id(p) in nb]]
-
-def sgd(params, # a flat list (all decay), or the two groups of `wd_groups`
-        lr:float=0.1, # learning rate (the Learner's schedule sets it)
-        mom:float=0.9, # momentum (the Learner's schedule sets it)
-        wd:float=0., # decoupled weight decay (the Learner sets it)
-       )->OptimWrapper:
-    "fastai `opt_func`: `DecoupledSGD` in an `OptimWrapper`; with `wd_groups`, the second group never decays."
-    params = list(params)
-    groups = [params] if not params or isinstance(params[0], torch.Tensor) else params   # splitters may give fastcore `L`s
-    opt = DecoupledSGD([dict(params=list(g), do_wd=i == 0) for i, g in enumerate(groups)], lr=lr, mom=mom, wd=wd)
-    return OptimWrapper(opt=opt, hp_map={'momentum': 'mom'})
-
 # %% ../nbs/02_single.ipynb #e39216df
 def single_learner(task:Task, # the task to learn
                    model:torch.nn.Module, # e.g. from `task_net`
-                   bs:int=64, # batch size
-                   lr:float=0.1, # peak learning rate
-                   wd:float=5e-4, # weight decay
-                   mom:float=0.9, # SGD momentum
-                   device=None, # training device (default: CPU)
-                   seed:int=0, # seed of the batch order
+                   recipe:Recipe=None, # how it trains (default: `Recipe()`)
                    cbs:list=None, # extra fastai callbacks
-                   amp:str=None, # mixed precision: 'bf16' or 'fp16' (CUDA), None for fp32
-                   channels_last:bool=False, # channels-last memory format for model and batches
                    valid_limit:int=1024, # test images scored after each epoch (progress only; None: all)
-                   compile:str=None, # `torch.compile` mode of the network (see `prepare_model`), None: eager
+                   **kwargs, # or the recipe's fields, e.g. `bs=32, lr=0.05`
                   )->Learner:
     "A fastai `Learner` that trains `model` on `task` with SGD and records its loss curve."
-    dev = torch.device(device or 'cpu')
-    dls = DataLoaders(task_loader(task, True, bs, dev, seed=seed, channels_last=channels_last),
-                      task_loader(task, False, max(bs, 256), dev, channels_last=channels_last, limit=valid_limit), device=dev)
-    learn = Learner(dls, prepare_model(model, dev, channels_last, compile), loss_func=CrossEntropyLossFlat(), opt_func=partial(sgd, mom=mom),
-                    splitter=wd_groups, lr=lr, wd=wd, metrics=accuracy, cbs=[LossCurve()] + speed_cbs(amp) + list(cbs or []))
-    return learn
+    r = Recipe.of(recipe, **kwargs); dev = torch.device(r.device or 'cpu')
+    dls = DataLoaders(task_loader(task, True, r.bs, dev, seed=r.seed, channels_last=r.channels_last),
+                      task_loader(task, False, max(r.bs, 256), dev, channels_last=r.channels_last, limit=valid_limit), device=dev)
+    return make_learner(dls, model, r, CrossEntropyLossFlat(), own=[LossCurve()], cbs=cbs, metrics=accuracy)
 
 # %% ../nbs/02_single.ipynb #04b549b6
 @torch.no_grad()
@@ -185,156 +74,25 @@ def test_accuracy(learn:Learner, # a trained learner
     preds, targs = learn.get_preds(dl=dl)
     return float((preds.argmax(1) == targs).float().mean() * 100)
 
-# %% ../nbs/02_single.ipynb #24715cd6
-SCHEDULES = ('cos', 'one_cycle')
-
-class TrainingDiverged(ValueError):
-    "A training's loss became NaN or infinite."
-
-class FiniteLoss(Callback):
-    "Stop a fit at the batch whose training loss is not finite, naming what trains and the setting to lower."
-    order, run_valid = 80, False   # after_epoch before `Checkpoint` (90): a non-finite state is never saved
-    def __init__(self,
-                 label:str='', # what trains, for the message (e.g. the task's name)
-                 flag:str='--lr', # the setting to lower
-                 every:int=None, # check every this many batches (default: 1 on the CPU, 25 elsewhere: a check waits for the device)
-                ): self.label, self.flag, self.every = label, flag, every
-    def before_fit(self): self.bad, self.n = None, 0
-    def after_batch(self):
-        ok = torch.isfinite(self.learn.loss.detach()).all()
-        self.bad = ~ok if self.bad is None else self.bad | ~ok
-        self.n += 1
-        every = self.every or (1 if self.learn.loss.device.type == 'cpu' else 25)
-        if self.n % every == 0: self._check(f'epoch {self.epoch}, batch {self.iter}')
-    def after_epoch(self): self._check(f'epoch {self.epoch}')
-    def _check(self, where):
-        if self.bad is not None and bool(self.bad):
-            raise TrainingDiverged(f'training {self.label.strip() or "the network"} diverged at {where}: the loss is not finite; '
-                                   f'lower the learning rate ({self.flag})')
-
-def fit(learn:Learner, # the learner to train
-        epochs:int, # epochs
-        lr:float, # initial (cos) or peak (one_cycle) learning rate
-        quiet:bool=False, # show nothing
-        label:str='', # prefix of the per-epoch lines (non-interactive output)
-        schedule:str='one_cycle', # 'cos': cosine decay from `lr` to 0 at constant momentum; 'one_cycle': fastai's `fit_one_cycle`
-        mom:float=0.9, # SGD momentum (constant with 'cos'; 'one_cycle' cycles it from mom + 0.05 down to mom - 0.05 and back)
-        flag:str='--lr', # the setting a diverged training tells the user to lower
-       ):
-    "Train `learn` on `schedule`: live bars in a terminal, one line per epoch in a log, nothing if `quiet`."
-    if schedule not in SCHEDULES: raise ValueError(f'`schedule` must be one of {SCHEDULES}; got {schedule!r}')
-    cbs = [FiniteLoss(label, flag)]
-    if schedule == 'cos': go = lambda: learn.fit(epochs, lr, cbs=cbs + [ParamScheduler({'lr': SchedCos(lr, 0.)})])
-    else:
-        hi, lo = round(min(mom + 0.05, 0.99), 10), round(max(mom - 0.05, 0.), 10)   # fastai's (0.95, 0.85, 0.95) at mom 0.9
-        go = lambda: learn.fit_one_cycle(epochs, lr, moms=(hi, lo, hi), cbs=cbs)
-    if quiet:
-        with learn.no_logging(), learn.no_bar(): go()
-    elif sys.stdout.isatty() or 'ipykernel' in sys.modules: go()
-    else:
-        def line(log):
-            if len(log) < len(learn.recorder.metric_names) - 1: return   # an epoch finished before a restart (`Checkpoint`)
-            vals = [f'{n} {v:.4f}' if isinstance(v, float) else f'{n} {v}' for n, v in zip(learn.recorder.metric_names, log)]
-            print(f'{label} ' + '  '.join(vals), flush=True)
-        old, learn.logger = learn.logger, line
-        try:
-            with learn.no_bar(): go()
-        finally: learn.logger = old
-
-# %% ../nbs/02_single.ipynb #35f8fed7
-def _loader_rngs(dls)->list:
-    "The `random.Random` of every data loader (a multi-task loader holds one per task)."
-    return [d for dl in (dls.train, dls.valid) for d in getattr(dl, 'loaders', [dl])]
-
-class Checkpoint(Callback):
-    "Save the training state atomically after epochs (at most every `every_s` seconds) and resume a killed fit from it."
-    order = 90   # after the callbacks whose state it restores have reset themselves
-    def __init__(self,
-                 path, # checkpoint file
-                 every_s:float=30., # least seconds between two saves (the last epoch is always saved)
-                ):
-        if not every_s >= 0: raise ValueError(f'`every_s` must be >= 0; got {every_s!r}')
-        self.path, self.every_s = Path(path), every_s
-    def _stateful(self): return {f'{i}:{type(cb).__name__}': cb for i, cb in enumerate(self.learn.cbs)
-                                 if cb is not self and hasattr(cb, 'state_dict') and hasattr(cb, 'load_state_dict')}
-    def before_fit(self):
-        if hasattr(self, 'lr_finder') or hasattr(self, 'gather_preds'): self.run = False; return   # not a training fit
-        self.skip, self.ck, self.last = 0, None, time.time()
-        if not self.path.exists(): return
-        try: ck = load_artifact(self.path, self.dls.device or 'cpu')
-        except ArtifactError as e: warnings.warn(f'{e}: starting afresh'); return
-        if ck['n_epoch'] != self.n_epoch:
-            warnings.warn(f'{self.path} is for {ck["n_epoch"]} epochs, not {self.n_epoch}: starting afresh'); return
-        self.learn.model.load_state_dict(ck['model']); self.learn.opt.load_state_dict(ck['opt'])
-        self.skip, self.ck = ck['epoch'] + 1, ck
-        if self.skip >= self.n_epoch: self._restore()   # killed after its last epoch: no epoch will run to restore into
-    def before_epoch(self):
-        if self.epoch < self.skip: raise CancelEpochException
-        if self.ck is not None: self._restore()   # the first epoch after the restart: put back what the skipped epochs' events touched
-    def _restore(self):
-        ck, self.ck = self.ck, None
-        for dl, st in zip(_loader_rngs(self.dls), ck['loader_rngs']): dl.rng = random.Random(); dl.rng.setstate(st)
-        torch.set_rng_state(ck['torch_rng'])
-        if ck['cuda_rng'] is not None and torch.cuda.is_available(): torch.cuda.set_rng_state_all(ck['cuda_rng'])
-        for k, cb in self._stateful().items():
-            if k in ck['callbacks']: cb.load_state_dict(ck['callbacks'][k])
-        if ck.get('scaler') and getattr(self.learn, 'scaler', None) is not None: self.learn.scaler.load_state_dict(ck['scaler'])
-    def after_epoch(self):
-        if self.epoch < self.skip: return
-        if self.epoch < self.n_epoch - 1 and time.time() - self.last < self.every_s: return
-        atomic_save(dict(n_epoch=self.n_epoch, epoch=self.epoch, model=self.learn.model.state_dict(), opt=self.learn.opt.state_dict(),
-                         loader_rngs=[dl.rng.getstate() for dl in _loader_rngs(self.dls)], torch_rng=torch.get_rng_state(),
-                         cuda_rng=torch.cuda.get_rng_state_all() if torch.cuda.is_initialized() else None,
-                         callbacks={k: cb.state_dict() for k, cb in self._stateful().items()},
-                         scaler=sc.state_dict() if (sc := getattr(self.learn, 'scaler', None)) is not None else None), self.path)
-        self.last = time.time()
-
-# %% ../nbs/02_single.ipynb #b3d6363e
-def checkpoint_cbs(checkpoint, # None, a file, or a `Checkpoint`
-                  )->list:
-    "The callbacks of a training function's `checkpoint` argument: none, or one `Checkpoint`."
-    if checkpoint is None: return []
-    return [checkpoint if isinstance(checkpoint, Checkpoint) else Checkpoint(checkpoint)]
-
 # %% ../nbs/02_single.ipynb #54c9d202
-def check_finite(state:dict, # a state dict about to be saved
-                 what:str, # what it is, for the message
-                 flag:str='--lr', # the setting to lower
-                ):
-    "Raise `TrainingDiverged` if any floating-point tensor of `state` holds a NaN or infinity: such a network is never saved."
-    bad = [k for k, v in state.items() if v.is_floating_point() and not torch.isfinite(v).all()]
-    if bad: raise TrainingDiverged(f'{what} holds non-finite weights ({bad[0]}, ...); it is not saved: lower the learning rate ({flag})')
-
 def train_single(task:Task, # the task to learn
                  init:dict, # shared backbone initialisation (`shared_init`)
                  depth:int=18, # backbone depth
                  width:int=64, # backbone width
-                 epochs:int=25, # training epochs
-                 bs:int=64, # batch size
-                 lr:float=0.1, # peak learning rate (one-cycle)
-                 wd:float=5e-4, # weight decay
-                 mom:float=0.9, # SGD momentum
-                 device=None, # training device
-                 seed:int=0, # seed of the head initialisation and batch order
-                 quiet:bool=False, # no progress bar or epoch table
-                 amp:str=None, # mixed precision: 'bf16' or 'fp16' (CUDA)
-                 channels_last:bool=False, # channels-last memory format
-                 checkpoint=None, # file (or `Checkpoint`) to save the training state to after epochs and resume from
-                 compile:str=None, # `torch.compile` mode of the network (see `prepare_model`), None: eager
-                 schedule:str='one_cycle', # learning-rate schedule (see `fit`)
+                 recipe:Recipe=None, # how it trains (default: `Recipe()`, 25 epochs of one-cycle at 0.1)
+                 checkpoint=None, # file (or `dmo_nb.train.Checkpoint`) to save the training state to after epochs and resume from
+                 **kwargs, # or the recipe's fields, e.g. `epochs=2, lr=0.05`
                 )->dict:
     "Train `task` alone; return its weights, loss curves, per-sample losses and test accuracy."
-    if not isinstance(epochs, int) or epochs < 1: raise ValueError(f'`epochs` must be an integer >= 1; got {epochs!r}')
-    if not lr > 0: raise ValueError(f'`lr` must be > 0; got {lr!r}')
-    check_compile(compile)
+    r = Recipe.of(recipe, **kwargs)
+    check_int('epochs', r.epochs, 1)
+    if not r.lr > 0: raise ValueError(f'`lr` must be > 0; got {r.lr!r}')
     t0 = time.time()
-    learn = single_learner(task, task_net(task, init, depth, width, seed), bs, lr, wd, mom, device, seed,
-                           amp=amp, channels_last=channels_last, cbs=checkpoint_cbs(checkpoint), compile=compile)
-    fit(learn, epochs, lr, quiet, label=f'  {task.name}', schedule=schedule, mom=mom)
+    learn = single_learner(task, task_net(task, init, depth, width, r.seed), r, cbs=checkpoint_cbs(checkpoint))
+    fit(learn, r.epochs, r.lr, r.quiet, label=f'  {task.name}', schedule=r.schedule, mom=r.mom)
     with learn.no_bar():
         losses, acc = sample_losses(learn, task), test_accuracy(learn, task)
-    model = learn.model.cpu().to(memory_format=torch.contiguous_format)
-    check_finite(model.state_dict(), f'the network of {task.name}', '--lr')
+    model = finished_model(learn, f'the network of {task.name}', '--lr')
     return dict(task=task.name, n_classes=task.n_classes, state=model.state_dict(), epoch_losses=learn.epoch_losses,
                 batch_losses=learn.batch_losses, sample_losses=torch.from_numpy(losses), test_acc=acc,
                 n_params=n_params(model), time_s=time.time() - t0)

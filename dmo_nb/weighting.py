@@ -4,7 +4,8 @@
 
 # %% ../nbs/06a_weighting.ipynb #4d1f2988
 from __future__ import annotations
-import numpy as np, torch
+import torch
+from .core import check_number
 from fastai.callback.core import Callback
 
 # %% auto #0
@@ -14,7 +15,7 @@ __all__ = ['WEIGHTINGS', 'Weighting', 'Uncertainty', 'loss_ratio', 'DWA', 'proje
 class Weighting(Callback):
     "Equal weighting, and the base of every strategy: back-propagate `combine(losses)` of the per-task losses."
     order = 1   # before `AuxLoss` (6), which adds a model's own penalty to the weighted loss
-    name = 'equal'
+    key = 'equal'   # its name in `WEIGHTINGS` (fastai's `Callback.name` stays the attribute it attaches as)
     def __init__(self,
                  n_tasks:int, # number of tasks (losses per step)
                 ):
@@ -40,7 +41,7 @@ class Weighting(Callback):
         if self.training: self.learn.loss_grad = self.combine(self.learn.loss_func.last)
     def after_step(self): self.update(self.learn.loss_func.last.detach().float())
     def after_epoch(self): self.end_epoch(); self.history.append(self.weights().tolist())
-    # what `dmo_nb.single.Checkpoint` saves and restores
+    # what `dmo_nb.train.Checkpoint` saves and restores
     _state = ('history',)
     def state_dict(self)->dict: return {k: getattr(self, k) for k in self._state}
     def load_state_dict(self, d:dict):
@@ -49,13 +50,13 @@ class Weighting(Callback):
 # %% ../nbs/06a_weighting.ipynb #9444116a
 class Uncertainty(Weighting):
     "Kendall et al. (2018): loss sum_k exp(-s_k) L_k + s_k/2 with learned log-variances s_k (weights exp(-s_k))."
-    name = 'uncertainty'
+    key = 'uncertainty'
     def __init__(self,
                  n_tasks:int, # number of tasks
                  lr:float=0.01, # SGD step size of the log-variances
                 ):
         super().__init__(n_tasks)
-        if not (isinstance(lr, (int, float)) and 0 < lr < np.inf): raise ValueError(f'`lr` must be a number > 0; got {lr!r}')
+        check_number('lr', lr, 0, lo_open=True)
         self.lr, self.s = lr, torch.zeros(n_tasks, dtype=torch.float64)
     _state = Weighting._state + ('s',)
     def weights(self): return torch.exp(-self.s).float()
@@ -79,13 +80,13 @@ def loss_ratio(last:torch.Tensor, # each task's latest epoch-mean loss
 
 class DWA(Weighting):
     "Liu et al. (2019): weights K softmax(r/T) from the ratio r of each task's last two epoch-mean losses."
-    name = 'dwa'
+    key = 'dwa'
     def __init__(self,
                  n_tasks:int, # number of tasks
                  temp:float=2.0, # softmax temperature T
                 ):
         super().__init__(n_tasks)
-        if not (isinstance(temp, (int, float)) and 0 < temp < np.inf): raise ValueError(f'`temp` must be a number > 0; got {temp!r}')
+        check_number('temp', temp, 0, lo_open=True)
         self.temp, self.w, self.epoch_means = temp, torch.ones(n_tasks), []
         self._sum, self._n = torch.zeros(n_tasks, dtype=torch.float64), 0
     _state = Weighting._state + ('w', 'epoch_means', '_sum', '_n')
@@ -119,15 +120,15 @@ def project_simplex(v:torch.Tensor, # any vector
 # %% ../nbs/06a_weighting.ipynb #529a5083
 class MinMax(Weighting):
     "Guo et al. (2024): task weights on the simplex, updated by projected gradient ascent on the weighted loss."
-    name = 'minmax'
+    key = 'minmax'
     def __init__(self,
                  n_tasks:int, # number of tasks
                  lr:float=0.01, # ascent step size eta
                  gamma:float=1.0, # pull towards uniform weights (0: pure min-max)
                 ):
         super().__init__(n_tasks)
-        if not (isinstance(lr, (int, float)) and 0 < lr < np.inf): raise ValueError(f'`lr` must be a number > 0; got {lr!r}')
-        if not (isinstance(gamma, (int, float)) and 0 <= gamma < np.inf): raise ValueError(f'`gamma` must be a number >= 0; got {gamma!r}')
+        check_number('lr', lr, 0, lo_open=True)
+        check_number('gamma', gamma, 0)
         self.lr, self.gamma = lr, gamma
         self.lam = torch.full((n_tasks,), 1 / n_tasks, dtype=torch.float64)
     _state = Weighting._state + ('lam',)
@@ -141,7 +142,7 @@ class MinMax(Weighting):
         self.lam = project_simplex(lam + self.lr * (losses.detach().double() - self.gamma * (lam - 1 / self.n)))
 
 # %% ../nbs/06a_weighting.ipynb #291d8c18
-WEIGHTINGS = {c.name: c for c in (Weighting, Uncertainty, DWA, MinMax)}
+WEIGHTINGS = {c.key: c for c in (Weighting, Uncertainty, DWA, MinMax)}
 
 def make_weighting(name:str, # 'equal', 'uncertainty', 'dwa' or 'minmax'
                    n_tasks:int, # number of tasks

@@ -9,17 +9,16 @@ from pathlib import Path
 import numpy as np, torch
 import ipywidgets as W
 import matplotlib.pyplot as plt
-from fastai.callback.core import Callback
 from .core import atomic_write_json, load_json, reusable
+from fastai.callback.core import Callback
 from .models import prunable, n_params
 from .measure import check_alpha
 from .group import check_tau_sim
 from .prune import check_tau, count_params
 from .pipeline import Config, resolve, run_single, single_key, similarity_inputs, make_plan, run_plan, trained_net
-from .report import results_table
 
 # %% auto #0
-__all__ = ['RANGES', 'RankCache', 'StopFit', 'AppProgress', 'RegroupApp', 'regroup']
+__all__ = ['SLIDERS', 'RankCache', 'StopFit', 'AppProgress', 'RegroupApp', 'regroup']
 
 # %% ../nbs/09_widgets.ipynb #23ea3ce6
 class RankCache:
@@ -72,7 +71,9 @@ class AppProgress(Callback):
         if self.training: self.app._fit_step()
         if self.app._stop.is_set(): raise StopFit('stopped by the user')
 
-RANGES = dict(alpha=(0.0, 1.0), tau_sim=(-1.0, 1.0), tau=(0.01, 100.0))
+SLIDERS = dict(alpha=(W.FloatSlider, 'α', dict(min=0, max=1, step=0.01), check_alpha),           # name -> widget, label, range, the
+               tau_sim=(W.FloatSlider, 'τ_sim', dict(min=-1, max=1, step=0.01), check_tau_sim),   # pipeline's own check of a typed value
+               tau=(W.FloatLogSlider, 'τ', dict(base=10, min=-2, max=2, step=0.01), check_tau))
 
 class RegroupApp:
     "Tune alpha, tau_sim and tau on a finished single-task stage; apply the plan; launch pruning and fine-tuning."
@@ -100,20 +101,19 @@ class RegroupApp:
     # ---- widgets
     def _build(self):
         c = self.cfg; st = {'description_width': '60px'}
-        self.s_alpha = W.FloatSlider(c.alpha, min=0, max=1, step=0.01, description='α', style=st, continuous_update=True)
-        self.s_tau_sim = W.FloatSlider(c.tau_sim, min=-1, max=1, step=0.01, description='τ_sim', style=st)
-        self.s_tau = W.FloatLogSlider(c.tau, base=10, min=-2, max=2, step=0.01, description='τ', style=st)
-        self.t_alpha, self.t_tau_sim, self.t_tau = (W.FloatText(s.value, layout=W.Layout(width='80px')) for s in (self.s_alpha, self.s_tau_sim, self.s_tau))
+        self.pairs = {}   # name -> (slider, text box), kept in step
+        for name, (kind, label, rng, _) in SLIDERS.items():
+            s = kind(getattr(c, name), description=label, style=st, **rng); t = W.FloatText(s.value, layout=W.Layout(width='80px'))
+            setattr(self, f's_{name}', s); setattr(self, f't_{name}', t); self.pairs[name] = (s, t)
+            s.observe(self._slid, 'value'); t.observe(self._typed, 'value')
         self.msg = W.HTML(''); self.summary = W.HTML(''); self.table = W.HTML(''); self.fig_out = W.Output()
         self.b_apply = W.Button(description='Apply', button_style='info', tooltip='write the plan the next stages read')
         self.b_launch = W.Button(description='Prune & fine-tune', button_style='success')
         self.b_stop = W.Button(description='Stop', button_style='danger', disabled=True)
         self.progress = W.IntProgress(0, 0, 1, description='', layout=W.Layout(width='300px'))
         self.status = W.HTML(''); self.history = W.HTML('')
-        for s, t in ((self.s_alpha, self.t_alpha), (self.s_tau_sim, self.t_tau_sim), (self.s_tau, self.t_tau)):
-            s.observe(self._slid, 'value'); t.observe(self._typed, 'value')
         self.b_apply.on_click(self.apply); self.b_launch.on_click(lambda b: self.launch()); self.b_stop.on_click(self.stop)
-        rows = [W.HBox([s, t]) for s, t in ((self.s_alpha, self.t_alpha), (self.s_tau_sim, self.t_tau_sim), (self.s_tau, self.t_tau))]
+        rows = [W.HBox([s, t]) for s, t in self.pairs.values()]
         self.widget = W.VBox([W.HTML(f'<b>{html.escape(self.sc.name)}</b>: {len(self.sc)} tasks, from {html.escape(str(self.run_dir))}'),
                               *rows, self.msg, self.summary, self.fig_out, self.table,
                               W.HBox([self.b_apply, self.b_launch, self.b_stop, self.progress]), self.status, self.history])
@@ -123,16 +123,22 @@ class RegroupApp:
         display(self.widget)
 
     def _slid(self, change):
-        for s, t in ((self.s_alpha, self.t_alpha), (self.s_tau_sim, self.t_tau_sim), (self.s_tau, self.t_tau)):
+        for s, t in self.pairs.values():
             if change['owner'] is s and t.value != s.value: t.value = round(s.value, 4)
         self.update()
 
     def _typed(self, change):
-        for name, s, t in (('alpha', self.s_alpha, self.t_alpha), ('tau_sim', self.s_tau_sim, self.t_tau_sim), ('tau', self.s_tau, self.t_tau)):
+        for name, (s, t) in self.pairs.items():
             if change['owner'] is not t: continue
-            lo, hi = RANGES[name]; v = t.value
-            if not (lo <= v <= hi) or (name == 'tau' and v <= 0):
-                self.msg.value = f'<span style="color:#b00">{name} = {v} is outside [{lo}, {hi}]; keeping {s.value:.4g}</span>'
+            v, check = t.value, SLIDERS[name][3]
+            try: bad = None if s.min <= ((np.log10(v) if v > 0 else -np.inf) if isinstance(s, W.FloatLogSlider) else v) <= s.max else "the slider's range"
+            except (TypeError, ValueError): bad = "the slider's range"
+            if bad is None:
+                try: check(v)
+                except ValueError as e: bad = html.escape(str(e).split(';')[0])
+            if bad:
+                lo, hi = (s.base ** s.min, s.base ** s.max) if isinstance(s, W.FloatLogSlider) else (s.min, s.max)
+                self.msg.value = f'<span style="color:#b00">{name} = {v} is outside [{float(lo)}, {float(hi)}] ({bad}); keeping {s.value:.4g}</span>'
                 t.value = round(s.value, 4); return   # re-fires this observer with the slider's value: nothing to do then
             if round(s.value, 4) == v: return
             self.msg.value = ''; s.value = v
@@ -140,7 +146,7 @@ class RegroupApp:
     # ---- state
     def settings(self)->dict:
         "The current alpha, tau_sim and tau."
-        return dict(alpha=float(self.s_alpha.value), tau_sim=float(self.s_tau_sim.value), tau=float(self.s_tau.value))
+        return {name: float(s.value) for name, (s, _) in self.pairs.items()}
 
     def plan(self)->dict:
         "The plan (groups, difficulty, keep ratios, similarities) at the current settings."

@@ -1,6 +1,7 @@
 "Every bad input is refused with a message naming the argument and its range, before any work is done."
 import numpy as np, pytest, torch
-from dmo_nb.pipeline import Config, main, run
+from dmo_nb.pipeline import Config, run
+from dmo_nb.cli import main
 from dmo_nb.measure import task_difficulty, mean_loss, combine_similarity, loss_similarity
 from dmo_nb.group import group_tasks
 from dmo_nb.prune import keep_ratio

@@ -3,7 +3,7 @@ run directory byte for byte as it was."""
 import hashlib, shutil, zipfile
 from pathlib import Path
 import numpy as np, pytest
-from dmo_nb.pipeline import main
+from dmo_nb.cli import main
 
 def _digest(d:Path)->dict:
     return {p.relative_to(d).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(d.rglob('*')) if p.is_file()}

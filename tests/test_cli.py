@@ -23,6 +23,7 @@ def test_cli_builds_the_scenario_once(tmp_path, monkeypatch):
     monkeypatch.setattr(pl, 'build_scenario', lambda cfg: calls.append(cfg.scenario) or real(cfg))
     argv = ['--tasks', 'shapes', 'colors', '--n-train', '64', '--n-test', '16', '--epochs', '1', '--ft-epochs', '1', '--width', '4',
             '--bs', '32', '--quiet', '--out', str(tmp_path/'r')]
-    assert pl.main(['sweep', '--widths', '4', '8', '--depths', '10', *argv]) == 0
+    from dmo_nb.cli import main
+    assert main(['sweep', '--widths', '4', '8', '--depths', '10', *argv]) == 0
     assert calls == ['synthetic'], calls
     assert len(list((tmp_path/'r'/'sweep').iterdir())) == 2   # width 4 and width 8, both at depth 10

@@ -116,17 +116,17 @@ def test_rerun_reuses_and_resumes(tmp_path, capsys, monkeypatch):
 
 def test_killed_training_resumes_at_its_next_epoch(tmp_path, capsys, monkeypatch):
     "A kill inside a task's training keeps its finished epochs: the re-run resumes there and ends as an uninterrupted run."
-    import dmo_nb.single as single
+    import dmo_nb.train as train
     settings = {**TINY, 'tasks': ['shapes', 'colors'], 'epochs': 3, 'ft_epochs': 2, 'checkpoint_s': 0, 'quiet': False}
     ref = run(Config(out=str(tmp_path/'ref'), **settings))
-    real = single.Checkpoint.after_epoch
+    real = train.Checkpoint.after_epoch
     def dying(self):
         real(self)
         if self.epoch == 1 and self.learn.model.tasks == ['colors']: raise KeyboardInterrupt('killed')
-    monkeypatch.setattr(single.Checkpoint, 'after_epoch', dying)
+    monkeypatch.setattr(train.Checkpoint, 'after_epoch', dying)
     out = tmp_path/'r'
     with pytest.raises(KeyboardInterrupt): run(Config(out=str(out), **settings))
-    monkeypatch.setattr(single.Checkpoint, 'after_epoch', real)
+    monkeypatch.setattr(train.Checkpoint, 'after_epoch', real)
     cks = list((out/'single').glob('colors-*.ckpt'))
     assert len(cks) == 1 and torch.load(cks[0], weights_only=True)['epoch'] == 1
     assert not list((out/'single').glob('shapes-*.ckpt')), 'a finished task leaves no checkpoint'

@@ -5,7 +5,8 @@ import numpy as np, pytest, torch
 from PIL import Image
 from dmo_nb.datasets import (torchvision_task, cifar100_tasks, decathlon_tasks, task_from_npz, write_mnist_like, custom,
                              CIFAR100_SUPERCLASSES, load_task)
-from dmo_nb.pipeline import Config, run, resolve, main
+from dmo_nb.pipeline import Config, run, resolve
+from dmo_nb.cli import main
 
 RNG = np.random.default_rng(0)
 FINE = sorted(c for v in CIFAR100_SUPERCLASSES.values() for c in v)   # CIFAR-100's fine labels are alphabetical
@@ -128,7 +129,7 @@ def test_shared_real_data_npz():
         assert t.x_train.shape == (200, 3, 72, 72) and t.n_classes == n_cls and len(t.x_test) > 1000
 
 # ---- every scenario builder on files in the real formats ----
-from dmo_nb.data import get_scenario
+from dmo_nb.datasets import get_scenario
 from dmo_nb.datasets import DECATHLON
 
 def test_scenario1_and_digits3(tmp_path):

@@ -3,7 +3,8 @@ import hashlib, json, os, shutil, signal, subprocess, sys, time, warnings
 from pathlib import Path
 import pytest, torch
 from dmo_nb.core import record, verify, ArtifactError, MANIFEST
-from dmo_nb.pipeline import Config, run, main, load_group
+from dmo_nb.pipeline import Config, run, load_group
+from dmo_nb.cli import main
 from dmo_nb.compare import compare, load_baseline
 from dmo_nb.widgets import regroup
 from conftest import TINY
@@ -147,7 +148,7 @@ def slow(src, dst, *a, **k):
         pathlib.Path(sys.argv[1]).write_text('saving'); time.sleep(600)
     return real(src, dst, *a, **k)
 os.replace = slow
-from dmo_nb.pipeline import main
+from dmo_nb.cli import main
 sys.exit(main(sys.argv[2:]))
 '''
 
