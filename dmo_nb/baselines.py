@@ -10,7 +10,8 @@ from scipy.cluster.hierarchy import linkage, fcluster
 from scipy.spatial.distance import squareform
 from scipy.stats import spearmanr
 from .models import resnet, MultiHeadNet, n_params, ResNetBackbone, TaskHeads
-from .core import check_int
+from .core import check_int, check_number, check_choice
+from fastcore.basics import store_attr
 from .train import Recipe, checkpoint_cbs
 from .joint import joint_learner, train_joint
 from .weighting import make_weighting
@@ -31,6 +32,7 @@ def stage_channels(bb:ResNetBackbone)->list:
     "Output channels of the five stages of `bb`."
     w = bb.width; return [w, w, 2 * w, 4 * w, 8 * w]
 
+# %% ../nbs/08_baselines.ipynb #cf0a4462
 def pool(x:torch.Tensor)->torch.Tensor:
     "Global average pooling to one feature vector per image."
     return torch.flatten(F.adaptive_avg_pool2d(x, 1), 1)
@@ -91,8 +93,8 @@ class SoftSharing(TaskNetworks):
                  coef:float=1e-2, # lambda: weight of the pairwise squared distance
                 ):
         super().__init__(n_classes, depth, width, init)
-        if not (isinstance(coef, (int, float)) and 0 <= coef < np.inf): raise ValueError(f'`coef` must be a number >= 0; got {coef!r}')
-        self.coef = coef
+        check_number('coef', coef, 0)
+        store_attr('coef')
     def distance(self)->torch.Tensor:
         "Sum over task pairs of the squared L2 distance between their backbones."
         T = len(self.backbones); per = [dict(b.named_parameters()) for b in self.backbones.values()]
@@ -121,8 +123,7 @@ def rsa_groups(S:np.ndarray, # T x T task similarity
               )->list:
     "Average-linkage clustering of the tasks on 1 - S into `n_groups` groups (lists of task indices)."
     S = np.asarray(S, dtype=np.float64); T = len(S)
-    if isinstance(n_groups, bool) or not isinstance(n_groups, int) or not 1 <= n_groups <= T:
-        raise ValueError(f'`n_groups` must be an integer in [1, {T}]; got {n_groups!r}')
+    check_int('n_groups', n_groups, 1, T)
     if T == 1: return [[0]]
     D = np.clip(1 - S, 0, None); np.fill_diagonal(D, 0)
     lab = fcluster(linkage(squareform((D + D.T) / 2, checks=False), 'average'), n_groups, 'maxclust')
@@ -204,7 +205,7 @@ class FusedColumns(MultiTaskNet):
                  init:dict=None, # backbone state every column starts from
                  unit:str='cross_stitch', # 'cross_stitch' or 'nddr'
                 ):
-        if unit not in self.UNITS: raise ValueError(f'`unit` must be one of {tuple(self.UNITS)}; got {unit!r}')
+        check_choice('unit', unit, self.UNITS)
         cols = {t: _load(resnet(depth, width), init) for t in n_classes}
         super().__init__(n_classes, next(iter(cols.values())).out_features)
         self.unit, self.columns = unit, nn.ModuleDict(cols)
@@ -261,7 +262,7 @@ class TAPSConv(nn.Module):
                  init_score:float=1.0, # initial score
                 ):
         super().__init__()
-        self.base, self.threshold = base, threshold
+        store_attr('base,threshold')
         self.delta = nn.Parameter(torch.zeros_like(base.weight))
         self.score = nn.Parameter(torch.tensor(float(init_score)))
     @property
@@ -285,7 +286,7 @@ class TAPS(TaskNetworks):
                  threshold:float=0.1, # gate threshold on the scores
                  init_score:float=1.0, # initial score of every task layer
                 ):
-        if not (isinstance(coef, (int, float)) and 0 <= coef < np.inf): raise ValueError(f'`coef` must be a number >= 0; got {coef!r}')
+        check_number('coef', coef, 0)
         base = _load(resnet(depth, width), init)
         convs = {n: m for n, m in base.named_modules() if isinstance(m, nn.Conv2d)}
         bbs = {}
@@ -341,7 +342,7 @@ def build_baseline(method:str, # one of `BASELINES`
                    **kwargs, # the method's own settings (soft: `coef`; taps: `coef`, `threshold`, `init_score`)
                   )->nn.Module:
     "A fresh baseline network for `tasks`."
-    if method not in BASELINES: raise ValueError(f'`method` must be one of {BASELINES}; got {method!r}')
+    check_choice('method', method, BASELINES)
     nc = {t.name: t.n_classes for t in tasks}
     if method == 'soft_rsa':
         if groups is None: raise ValueError('`groups` is required for soft_rsa (see `rsa_groups`)')

@@ -37,6 +37,7 @@ def check_methods(methods:list, # method names
     if bad: raise ValueError(f'unknown method(s) {bad}; choose from {METHODS}')
     return [m for m in METHODS if m in methods or m == 'single']
 
+# %% ../nbs/11_compare.ipynb #e58fb0e3
 def check_sizes(widths:list, # first-layer filters
                 depths:list, # ResNet depths
                ):
@@ -68,6 +69,7 @@ def baseline_key(cfg:Config, # resolved config
     "Hash of everything a baseline's result depends on."
     return stable_hash(dict(method=method, tasks=list(names), extra=extra or {}, **config_key(cfg, 'baseline')))
 
+# %% ../nbs/11_compare.ipynb #743d97f6
 def run_baseline(cfg:Config, # resolved config
                  sc, # its scenario
                  init:dict, # backbone initialisation (shared with the single-task networks)
@@ -95,6 +97,7 @@ def run_baseline(cfg:Config, # resolved config
     if was: log(cfg, f'[{method}] reusing finished result ({d/stem}.json)')
     return row
 
+# %% ../nbs/11_compare.ipynb #a6686b56
 def load_baseline(path, # a compare/<method>-<key>.pt file
                   tasks:list, # the scenario's tasks
                   depth:int, # backbone depth of the run
@@ -112,6 +115,7 @@ def comparison_table(cmp:dict, # from `compare`
     rows = cmp['rows']
     return method_table(cmp['tasks'], {LABELS[m]: (r['accuracy'], r['params']) for m, r in rows.items()}, rows['single']['params'])
 
+# %% ../nbs/11_compare.ipynb #a3460dfb
 def plot_comparison(cmp:dict, # from `compare`
                    )->plt.Figure:
     "The paper's Figs. 3-4: accuracy of every task against the method's #P, one marker per method (big: the average)."
@@ -129,6 +133,7 @@ def plot_comparison(cmp:dict, # from `compare`
     ax.legend(fontsize=7, loc='center left', bbox_to_anchor=(1.01, 0.5))
     ax.set_title(f"{cmp['scenario']}: accuracy vs parameters (Figs. 3–4)", fontsize=10); fig.tight_layout(); return fig
 
+# %% ../nbs/11_compare.ipynb #bffbc4bb
 def write_comparison(cmp:dict, # from `compare`
                      out, # folder
                      dpi:int=110, # figure resolution
@@ -183,6 +188,7 @@ def sweep_table(sw:dict, # from `sweep`
             if m in r['avg']: lines.append(f"| {LABELS[m]} | {r['width']} | {r['depth']} | {r['avg'][m]:.2f} | {fmt_params(r['params'][m])} |")
     return '\n'.join(lines) + '\n'
 
+# %% ../nbs/11_compare.ipynb #fee125de
 def sweep(cfg:Config=None, # settings (the scenario's width and depth are the centre of the sweep)
           widths:list=None, # first-layer filters (default: 16, 32, 64)
           depths:list=None, # depths (default: 10, 14, 18)

@@ -48,6 +48,7 @@ def _edit_manifest(root:Path, edit):
     with FileLock(str(root/f'.{MANIFEST}.lock')):   # several writers (ranks, fan-out pieces) may record at once
         d = _manifest(root); edit(d['files']); _write_manifest(root, d)
 
+# %% ../nbs/00_core.ipynb #1b713a92
 def file_digest(path, # a file
                )->dict:
     "Size in bytes and sha256 of `path`."
@@ -56,6 +57,7 @@ def file_digest(path, # a file
         for b in iter(lambda: f.read(1 << 20), b''): h.update(b)
     return dict(size=os.path.getsize(path), sha256=h.hexdigest())
 
+# %% ../nbs/00_core.ipynb #490e5870
 def record(path, # a file just written inside a run directory
           ):
     "Enter `path`'s size and sha256 in the manifest of its run directory (nothing outside one)."
@@ -82,12 +84,14 @@ def _atomic(path, write):
     record(path)
     return path
 
+# %% ../nbs/00_core.ipynb #73456717
 def atomic_write(path, # destination file
                  write, # called with a temporary path in the same folder; writes the content there
                 )->Path:
     "Write `path` atomically through `write(tmp)` (e.g. `lambda tmp: fig.savefig(tmp, format='png')`), and record it."
     return _atomic(path, write)
 
+# %% ../nbs/00_core.ipynb #7fa76272
 def plain(obj):
     "`obj` with numpy scalars and arrays turned into Python numbers and tensors, so that `torch.load(weights_only=True)` reads it."
     if isinstance(obj, np.generic): return obj.item()
@@ -96,6 +100,7 @@ def plain(obj):
     if isinstance(obj, (list, tuple)): return type(obj)(plain(v) for v in obj)
     return obj
 
+# %% ../nbs/00_core.ipynb #77cc3698
 def atomic_save(obj, # tensors and plain containers (numpy values are converted by `plain`)
                 path, # destination file
                )->Path:
@@ -108,24 +113,28 @@ def _jsonable(o):
     if isinstance(o, Path): return str(o)
     raise TypeError(f'{type(o).__name__} is not JSON serialisable')
 
+# %% ../nbs/00_core.ipynb #a01baa3c
 def atomic_write_json(obj, # JSON-serialisable (numpy values and arrays are converted)
                       path, # destination file
                      )->Path:
     "Write `obj` as indented JSON to `path` atomically."
     return _atomic(path, lambda tmp: Path(tmp).write_text(json.dumps(obj, indent=2, default=_jsonable) + '\n'))
 
+# %% ../nbs/00_core.ipynb #d1273a95
 def atomic_write_text(text:str, # content
                       path, # destination file
                      )->Path:
     "Write `text` to `path` atomically."
     return _atomic(path, lambda tmp: Path(tmp).write_text(text))
 
+# %% ../nbs/00_core.ipynb #dd5f6667
 def atomic_copy(src, # file to copy
                 dst, # destination file
                )->Path:
     "Copy `src` to `dst` atomically."
     return _atomic(dst, lambda tmp: shutil.copyfile(src, tmp))
 
+# %% ../nbs/00_core.ipynb #437ae0af
 def load_json(path)->dict:
     "Read a JSON file; a damaged one raises `ArtifactError` naming it."
     try: return json.loads(Path(path).read_text())
@@ -142,6 +151,7 @@ def stable_hash(obj, # JSON-serialisable settings
 class ArtifactError(ValueError):
     "A file that is damaged, foreign to its run directory, or holds more than tensors and plain containers."
 
+# %% ../nbs/00_core.ipynb #be22799f
 def safe_load(path, # a file written by `atomic_save`
               map_location='cpu', # where tensors go
              ):
@@ -161,17 +171,20 @@ def open_manifest(root, # a run directory
     if manifest_root(root) != root.absolute(): _edit_manifest(root, lambda files: None)
     return root
 
+# %% ../nbs/00_core.ipynb #d9347d64
 def forget(path, # a file of a run directory, removed or moved aside
           ):
     "Remove `path` from its run directory's manifest."
     root = manifest_root(Path(path).parent)
     if root is not None: _edit_manifest(root, lambda files: files.pop(Path(path).absolute().relative_to(root).as_posix(), None))
 
+# %% ../nbs/00_core.ipynb #2adda8be
 def discard(path, # a file of a run directory that is no longer needed (a finished training's checkpoint)
            ):
     "Delete `path` and its manifest entry."
     Path(path).unlink(missing_ok=True); forget(path)
 
+# %% ../nbs/00_core.ipynb #63aa7eb5
 def verify(path, # a file inside a run directory
           )->str:
     "Why `path` cannot be trusted: '' if it matches its manifest entry (or lies outside any run directory)."
@@ -184,6 +197,7 @@ def verify(path, # a file inside a run directory
     if dig['sha256'] != entry['sha256']: return 'its sha256 differs from the manifest\'s'
     return ''
 
+# %% ../nbs/00_core.ipynb #fb07a52c
 def reusable(path, # an artifact a stage would reuse
              rebuild:str='rebuilding it', # what happens instead, for the warning
             )->bool:
@@ -196,6 +210,7 @@ def reusable(path, # an artifact a stage would reuse
     warnings.warn(f'{path} is not used: {why}. Moved to {bad.name}; {rebuild}.', stacklevel=2)
     return False
 
+# %% ../nbs/00_core.ipynb #dcf6f8d5
 def load_artifact(path, # a torch artifact (inside a run directory, it must match the manifest)
                   map_location='cpu', # where tensors go
                  ):
@@ -212,11 +227,13 @@ def clean_tmp(root, # a run directory
     for p in gone: p.unlink(missing_ok=True)
     return gone
 
+# %% ../nbs/00_core.ipynb #7ae3d324
 class RunDirBusy(RuntimeError):
     "Another process holds the run directory's lock."
 
 _HELD = {}   # lock path -> [FileLock, depth]: a process re-entering its own lock (compare -> run) does not block
 
+# %% ../nbs/00_core.ipynb #5d3a0e09
 @contextmanager
 def run_lock(root, # the run directory
              wait:bool=False, # wait for the holder to finish instead of failing at once
@@ -252,6 +269,7 @@ def _interval(lo, hi, lo_open:bool, hi_open:bool)->str:
     if lo is None: return f"{'<' if hi_open else '<='} {hi}"
     return f"in {'(' if lo_open else '['}{lo}, {hi}{')' if hi_open else ']'}"
 
+# %% ../nbs/00_core.ipynb #f6d30122
 def check_number(name:str, # the setting's name, for the message
                  value, # its value
                  lo=None, # lower bound (None: none)
@@ -264,6 +282,7 @@ def check_number(name:str, # the setting's name, for the message
     if not ok: raise ValueError(f'`{name}` must be a number {_interval(lo, hi, lo_open, hi_open)}; got {value!r}')
     return value
 
+# %% ../nbs/00_core.ipynb #76c1ae7f
 def check_int(name:str, # the setting's name, for the message
               value, # its value
               lo:int=None, # smallest accepted value (None: none)
@@ -275,6 +294,7 @@ def check_int(name:str, # the setting's name, for the message
     if not ok: raise ValueError(f'`{name}` must be an integer {shown or _interval(lo, hi, False, False)}; got {value!r}')
     return value
 
+# %% ../nbs/00_core.ipynb #a98e8645
 def check_choice(name:str, # the setting's name, for the message
                  value, # its value
                  choices, # the accepted values

@@ -8,7 +8,8 @@ import re
 from dataclasses import dataclass, field
 import numpy as np, torch
 import torch.nn.functional as F
-import dmo_nb.core   # first: it imports fastai quietly
+from .core import check_int   # first: core imports fastai quietly
+from fastcore.basics import store_attr
 from fastai.data.load import DataLoader
 
 # %% auto #0
@@ -185,7 +186,7 @@ def synthetic_task(name:str, # one of `SYNTHETIC_TASKS`
     if name not in SYNTHETIC_TASKS:
         raise ValueError(f'unknown synthetic task {name!r}; choose from {list(SYNTHETIC_TASKS)}')
     for arg, v, lo in (('n_train', n_train, 1), ('n_test', n_test, 1), ('size', size, 8)):
-        if not isinstance(v, (int, np.integer)) or v < lo: raise ValueError(f'`{arg}` must be an integer >= {lo}; got {v!r}')
+        check_int(arg, v, lo)
     fn, classes = SYNTHETIC_TASKS[name]
     k = list(SYNTHETIC_TASKS).index(name)
     xs, ys = [], []
@@ -194,6 +195,7 @@ def synthetic_task(name:str, # one of `SYNTHETIC_TASKS`
         xs.append(_to_rgb_u8(x)); ys.append(torch.as_tensor(y, dtype=torch.long))
     return Task(name, xs[0], ys[0], xs[1], ys[1], classes, flip=False, pad=size//16)
 
+# %% ../nbs/00_data.ipynb #9377a381
 def synthetic(n_train:int=1200, # training images per task
               n_test:int=400, # test images per task
               size:int=32, # image side in pixels
@@ -234,6 +236,7 @@ class TensorPair:
     def __len__(self): return len(self.x)
     def __getitem__(self, i): return self.x[i], self.y[i]
 
+# %% ../nbs/00_data.ipynb #29b6f8b4
 class TensorDL(DataLoader):
     "A fastai `DataLoader` over a `TensorPair` that gathers each batch with one indexing operation."
     def do_item(self, s): return s
@@ -255,7 +258,7 @@ class BatchAugment:
                  channels_last:bool=False, # return channels-last memory format
                 ):
         self.mean, self.std = mean.view(1, -1, 1, 1).float(), std.view(1, -1, 1, 1).float()
-        self.pad, self.flip, self.train, self.channels_last = pad, flip, train, channels_last
+        store_attr('pad,flip,train,channels_last')
     def __call__(self, b):
         x, y = b
         x = x.float().div_(255)
@@ -288,7 +291,7 @@ def task_loader(task:Task, # the task
                 limit:int=None, # only the first `limit` images of the split
                )->TensorDL:
     "A `TensorDL` over `task`'s train or test split, augmenting whole batches on `device`."
-    if not isinstance(bs, int) or bs < 1: raise ValueError(f'`bs` must be an integer >= 1; got {bs!r}')
+    check_int('bs', bs, 1)
     x, y = (task.x_train, task.y_train) if train else (task.x_test, task.y_test)
     if limit is not None: x, y = x[:limit], y[:limit]
     if device is not None and torch.device(device) != x.device:

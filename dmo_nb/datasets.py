@@ -36,6 +36,7 @@ def check_labels(y, # labels of one split
     if (a < 0).any(): raise ValueError(f'`{name}` must hold labels >= 0; got {a.min().item()} at index {int(a.argmin())}')
     return torch.as_tensor(a.astype(np.int64))
 
+# %% ../nbs/00a_datasets.ipynb #f0d75bda
 def safe_task_name(stem:str, # e.g. a file name without its suffix
                   )->str:
     "A task name (an identifier) made from any string: accents dropped, other characters as '_'."
@@ -43,6 +44,7 @@ def safe_task_name(stem:str, # e.g. a file name without its suffix
     s = re.sub(r'[^A-Za-z0-9_]+', '_', s).strip('_') or 'task'
     return 't_' + s if s[0].isdigit() else s
 
+# %% ../nbs/00a_datasets.ipynb #b4389411
 def to_uint8_images(x, # images: (N,H,W) gray or (N,H,W,C)/(N,C,H,W) with C in {1,3}; uint8 or float in [0,1]
                     size:int=None, # resize to size x size (None: keep, must be square)
                     name:str='x', # argument name for messages
@@ -73,6 +75,7 @@ def to_uint8_images(x, # images: (N,H,W) gray or (N,H,W,C)/(N,C,H,W) with C in {
            for c in t.split(chunk)]
     return torch.cat(out) if out else torch.zeros(0, 3, size, size, dtype=torch.uint8)
 
+# %% ../nbs/00a_datasets.ipynb #e9bd7abc
 def task_from_arrays(name:str, # task name (identifier)
                      x_train, y_train, x_test, y_test, # images (any layout of `to_uint8_images`) and integer labels
                      classes:list=None, # class names (default: '0'..'C-1')
@@ -240,6 +243,7 @@ def split_superclasses(x, y, # CIFAR-100 images and fine labels
         out[sup] = (x[m], np.searchsorted(fine, y[m]), sorted(names))
     return out
 
+# %% ../nbs/00a_datasets.ipynb #ec208b4a
 def cifar100_tasks(root='data', # data root
                    size:int=None, # resize (default: native 32)
                    download:bool=False, # let torchvision download missing files
@@ -299,6 +303,7 @@ def imagenet_weights_path(download:bool=False, # a download will be allowed: do 
                                 f'(torchvision.models.resnet18(weights="IMAGENET1K_V1") downloads it), or allow the download (--download).')
     return path
 
+# %% ../nbs/00a_datasets.ipynb #35c87400
 def imagenet_resnet18_state(download:bool=False, # allow torchvision to download the weights
                            )->dict:
     "torchvision's ImageNet ResNet-18 weights as a backbone state dict (no `fc`), from the hub cache."
@@ -328,6 +333,7 @@ def load_task(spec:str, # 'cifar10' | 'mnist' | ... | 'synthetic:<task>' | 'npz:
     if spec in TORCHVISION_FILES: return torchvision_task(spec, root, size, download, verify, n_train, seed)
     raise ValueError(f'unknown task {spec!r}; use one of {list(TORCHVISION_FILES)}, synthetic:<{"|".join(SYNTHETIC_TASKS)}>, npz:<path> or npz:<name>=<path>')
 
+# %% ../nbs/00a_datasets.ipynb #c823060b
 def custom(tasks:list, # task specs (see `load_task`)
            root='data', # data root
            size:int=72, # image side
@@ -340,20 +346,24 @@ def custom(tasks:list, # task specs (see `load_task`)
     if not tasks: raise ValueError('`tasks` must name at least one task')
     return Scenario('custom', [load_task(s, root, size, download, n_train, seed, verify) for s in tasks], dict(PAPER_S1))
 
+# %% ../nbs/00a_datasets.ipynb #e3b21f08
 def scenario1(root='data', size:int=72, download:bool=False, n_train:int=None, seed:int=0, verify:bool=True)->Scenario:
     "Scenario 1 of the paper: CIFAR-10, STL-10, MNIST, USPS at 72x72 (arguments as `custom`)."
     sc = custom(['cifar10', 'stl10', 'mnist', 'usps'], root, size, download, n_train, seed, verify)
     sc.name, sc.expected_groups = 'scenario1', [['mnist', 'usps'], ['cifar10'], ['stl10']]; return sc
 
+# %% ../nbs/00a_datasets.ipynb #a5793df5
 def digits3(root='data', size:int=72, download:bool=False, n_train:int=None, seed:int=0, verify:bool=True)->Scenario:
     "Scenario 1 without STL-10: CIFAR-10, MNIST, USPS at 72x72 (arguments as `custom`)."
     sc = custom(['cifar10', 'mnist', 'usps'], root, size, download, n_train, seed, verify)
     sc.name, sc.expected_groups = 'digits3', [['mnist', 'usps'], ['cifar10']]; return sc
 
+# %% ../nbs/00a_datasets.ipynb #3fb7af41
 def cifar100(root='data', size:int=32, download:bool=False, seed:int=0, verify:bool=True)->Scenario:
     "Scenario 2 of the paper: CIFAR-100 as 20 five-way superclass tasks (arguments as `custom`)."
     return Scenario('cifar100', cifar100_tasks(root, size, download, verify), dict(PAPER_S1, epochs=200, paper=dict(PAPER_PROTOCOL, epochs=200)))
 
+# %% ../nbs/00a_datasets.ipynb #49d205a0
 def decathlon(root='data', size:int=72, seed:int=0,
               tasks:list=None, # decathlon datasets (default: the paper's nine, `DECATHLON_PAPER`; add 'imagenet12' for all ten)
              )->Scenario:
@@ -374,6 +384,7 @@ def register_scenario(name:str, # the name `--scenario` and `Config.scenario` wi
     if name in SCENARIOS and not replace: raise ValueError(f'scenario {name!r} is registered already; pass replace=True to replace it')
     SCENARIOS[name] = builder
 
+# %% ../nbs/00a_datasets.ipynb #18838226
 def get_scenario(name:str, # registered scenario name
                  **kwargs, # passed to the scenario's builder
                 )->Scenario:

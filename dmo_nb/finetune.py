@@ -69,6 +69,7 @@ def group_learner(model:nn.Module, # a multi-task network: `tasks`, `forward(*xs
     own = ([KeepMasks(masks)] if masks else []) + [NormPenalty(reg)]
     return joint_learner(model, tasks, Recipe.of(recipe or GROUP_RECIPE, **kwargs), own=own, weighting=weighting, cbs=cbs)
 
+# %% ../nbs/06_finetune.ipynb #5c04a25a
 def finetune_group(model:MultiHeadNet, # merged group network (pruned weights are zero)
                    tasks:list, # its tasks, in head order
                    masks:dict, # union masks of the group (weight name -> bool)

@@ -5,6 +5,7 @@
 # %% ../nbs/04_group.ipynb #38d41797
 from __future__ import annotations
 import numpy as np, networkx as nx
+from .core import check_number
 
 # %% auto #0
 __all__ = ['check_similarity', 'check_tau_sim', 'similarity_graph', 'ordered_cliques', 'group_tasks', 'group_names']
@@ -22,11 +23,11 @@ def check_similarity(S, # similarity matrix
     if S.min() < -1 - 1e-6 or S.max() > 1 + 1e-6: raise ValueError(f'`{name}` values must lie in [-1, 1]; got [{S.min():.3g}, {S.max():.3g}]')
     return S
 
+# %% ../nbs/04_group.ipynb #5184c463
 def check_tau_sim(tau_sim:float, # edge threshold of Eq. 4
                  )->float:
     "Raise unless `tau_sim` is a number in [-1, 1]."
-    if isinstance(tau_sim, bool) or not isinstance(tau_sim, (int, float, np.floating)) or not -1 <= tau_sim <= 1:
-        raise ValueError(f'`tau_sim` must be a number in [-1, 1]; got {tau_sim!r}')
+    check_number('tau_sim', tau_sim, -1, 1)
     return float(tau_sim)
 
 # %% ../nbs/04_group.ipynb #6fe19569
@@ -51,6 +52,7 @@ def ordered_cliques(S, # T x T similarity matrix
     def mean_sim(c): return np.mean([S[i, j] for i in c for j in c if i < j]) if len(c) > 1 else -np.inf
     return sorted(cl, key=lambda c: (-len(c), -mean_sim(c), c))
 
+# %% ../nbs/04_group.ipynb #7c22efa9
 def group_tasks(S, # T x T similarity matrix
                 tau_sim:float=0.5, # edge threshold, in [-1, 1]
                )->list:

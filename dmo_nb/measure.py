@@ -6,6 +6,7 @@
 from __future__ import annotations
 import warnings
 import numpy as np, torch
+from .core import check_number, check_choice
 
 # %% auto #0
 __all__ = ['READINGS', 'check_losses', 'check_alpha', 'pearson', 'weight_vectors', 'weight_similarity', 'linear_cka',
@@ -28,11 +29,11 @@ def check_losses(losses:list, # one 1-D array of losses per task
         out.append(a)
     return out
 
+# %% ../nbs/03_measure.ipynb #f27dbf9a
 def check_alpha(alpha:float, # weight of S_W in Eq. 1
                )->float:
     "Raise unless `alpha` is a number in [0, 1]."
-    if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.floating)) or not 0 <= alpha <= 1:
-        raise ValueError(f'`alpha` must be a number in [0, 1]; got {alpha!r}')
+    check_number('alpha', alpha, 0, 1)
     return float(alpha)
 
 # %% ../nbs/03_measure.ipynb #92800556
@@ -68,6 +69,7 @@ def weight_vectors(states:list, # one state dict per task
         out.append([(st[k].float() - init[k].float()) if init is not None else st[k].float() for k in keys])
     return out
 
+# %% ../nbs/03_measure.ipynb #87c9d04e
 def weight_similarity(states:list, # one state dict per task
                       keys:list, # parameter names to correlate (e.g. the backbone's conv weights)
                       init:dict=None, # shared initial state: correlate changes `w - init` (recommended)
@@ -87,6 +89,7 @@ def linear_cka(X:torch.Tensor, # (N, D1) features of N probe images
     den = float(K.norm() * L.norm())
     return float((K * L).sum()) / den if den > 0 else 0.0
 
+# %% ../nbs/03_measure.ipynb #f40d1f4d
 def representation_similarity(features:list, # one (N, D) feature tensor per task network, same N probe images
                              )->np.ndarray:
     "T x T linear CKA between the task networks' features on a shared probe set."
@@ -105,6 +108,7 @@ def probe_images(tasks:list, # the scenario's tasks
     g = torch.Generator().manual_seed(seed)
     return torch.cat([t.x_train[torch.randperm(len(t.x_train), generator=g)[:n_per_task].sort().values] for t in tasks])
 
+# %% ../nbs/03_measure.ipynb #02fa7d87
 @torch.no_grad()
 def probe_features(model:torch.nn.Module, # a task network (MultiHeadNet)
                    task, # its `Task` (gives the normalisation it was trained with)
@@ -127,6 +131,7 @@ def resample_curve(curve, # 1-D per-batch losses
     if len(a) < n_points: raise ValueError(f'a curve of {len(a)} points cannot be resampled to `n_points`={n_points}')
     return np.array([s.mean() for s in np.array_split(a, n_points)])
 
+# %% ../nbs/03_measure.ipynb #25428417
 def loss_similarity(curves:list, # one 1-D training-loss curve per task
                     n_points:int=20, # grid size (at most the shortest curve's length)
                     log:bool=True, # correlate log-losses
@@ -158,10 +163,11 @@ def mean_loss(losses:list, # one 1-D array of per-sample training losses per tas
               reading:str='tasks', # 'tasks': mean of task means; 'pooled': mean over all samples
              )->float:
     "Eq. 2: the loss threshold mu."
-    if reading not in READINGS: raise ValueError(f'`reading` must be one of {READINGS}; got {reading!r}')
+    check_choice('reading', reading, READINGS)
     ls = check_losses(losses)
     return float(np.mean([l.mean() for l in ls])) if reading == 'tasks' else float(np.concatenate(ls).mean())
 
+# %% ../nbs/03_measure.ipynb #bac2b841
 def task_difficulty(losses:list, # one 1-D array of per-sample training losses per task
                     reading:str='tasks', # reading of Eq. 2 (see `mean_loss`)
                     mu:float=None, # threshold; default: `mean_loss(losses, reading)`

@@ -5,6 +5,7 @@
 # %% ../nbs/01_models.ipynb #01a74c9a
 from __future__ import annotations
 import torch, torch.nn as nn
+from .core import check_int, check_choice
 from torchvision.models.resnet import BasicBlock
 
 # %% auto #0
@@ -21,8 +22,7 @@ class ResNetBackbone(nn.Module):
                  in_ch:int=3, # input channels
                 ):
         super().__init__()
-        if depth not in DEPTHS: raise ValueError(f'`depth` must be one of {sorted(DEPTHS)}; got {depth!r}')
-        if not isinstance(width, int) or width < 1: raise ValueError(f'`width` must be an integer >= 1; got {width!r}')
+        check_choice('depth', depth, sorted(DEPTHS)); check_int('width', width, 1)
         self.depth, self.width, self.inplanes = depth, width, width
         self.conv1 = nn.Conv2d(in_ch, width, 7, 2, 3, bias=False)
         self.bn1 = nn.BatchNorm2d(width)
@@ -48,6 +48,7 @@ class ResNetBackbone(nn.Module):
         x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
         return torch.flatten(self.avgpool(x), 1)
 
+# %% ../nbs/01_models.ipynb #c81fbead
 def resnet(depth:int=18, # 10, 14, 18 or 34
            width:int=64, # first-layer filters (64 is the standard ResNet)
            in_ch:int=3, # input channels
@@ -85,6 +86,7 @@ class TaskHeads(nn.Module):
         "Logits of `task`'s head for the batch `x`."
         return self.heads[task](self.task_features(x, self.tasks.index(task)))
 
+# %% ../nbs/01_models.ipynb #05f1bb2f
 class MultiHeadNet(TaskHeads):
     "A shared backbone and one linear head per task; `forward(*xs)` takes one batch per head, in head order."
     def __init__(self,
@@ -108,6 +110,7 @@ def prunable_modules(model:nn.Module, # a backbone or a `MultiHeadNet`
     pre = 'backbone.' if bb is not model else ''
     return {f'{pre}{n}.weight': m for n, m in bb.named_modules() if isinstance(m, (nn.Conv2d, nn.Linear))}
 
+# %% ../nbs/01_models.ipynb #c3a385a6
 def prunable(model:nn.Module, # a backbone or a `MultiHeadNet`
             )->dict:
     "Weight name -> weight tensor of every conv and linear layer of the backbone (heads excluded)."

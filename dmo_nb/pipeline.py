@@ -44,6 +44,7 @@ NETS = dict(single=ALWAYS, baseline=ALWAYS)   # settings every trained network d
 FLAG = dict(single=WHEN_SET, baseline=WHEN_SET, group=WHEN_SET)   # runtime flags that change a trained network: keyed when set
 FROM_ONE_CYCLE = ('one_cycle',)   # runs made before the schedule was a setting trained one-cycle: their keys stay
 
+# %% ../nbs/10_pipeline.ipynb #06927fbb
 @dataclass
 class Config:
     "All settings of a DMO run; `None` means the scenario's default. Each field declares the cache keys it enters."
@@ -173,6 +174,7 @@ def build_scenario(cfg:Config)->Scenario:
     sc = get_scenario(cfg.scenario, **kw)
     return sc.subset(list(cfg.tasks)) if cfg.tasks else sc
 
+# %% ../nbs/10_pipeline.ipynb #e7ee4956
 def resolve(cfg:Config, # settings
             sc:Scenario=None, # the scenario of `cfg` if the caller has built it (it is not built again)
            )->tuple:
@@ -195,6 +197,7 @@ def resolve(cfg:Config, # settings
     check_data_settings(cfg, sc)
     return cfg, sc
 
+# %% ../nbs/10_pipeline.ipynb #f085ac2e
 def check_data_settings(cfg:Config, # resolved config
                         sc:Scenario, # its scenario
                        ):
@@ -218,14 +221,17 @@ def config_key(cfg:Config, # resolved config
         if artifact in keys and not _left_out(getattr(cfg, f.name), keys[artifact]): out[f.name] = getattr(cfg, f.name)
     return out
 
+# %% ../nbs/10_pipeline.ipynb #35cbf954
 def init_key(cfg:Config)->str:
     "Hash of what determines the shared initialisation."
     return stable_hash(config_key(cfg, 'init'))
 
+# %% ../nbs/10_pipeline.ipynb #f6c4f94f
 def single_key(cfg:Config, task:str)->str:
     "Hash of everything that determines the single-task network of `task`."
     return stable_hash(dict(task=task, **config_key(cfg, 'single')))
 
+# %% ../nbs/10_pipeline.ipynb #3e9aa89c
 def log(cfg:Config, # the run's config (nothing is printed when `cfg.quiet`)
         *msg, # what to print
        ):
@@ -241,6 +247,7 @@ def stage_checkpoint(cfg:Config, # resolved config
     if reusable(path, 'starting that training afresh'): log(cfg, f'{prefix} resuming from {path}')
     return Checkpoint(path, cfg.checkpoint_s)
 
+# %% ../nbs/10_pipeline.ipynb #99fac997
 def reuse_or_build(cfg:Config, # resolved config
                    result, # the result file: `.pt` (tensors) or `.json`
                    build, # `build(checkpoint)` trains and returns the result (writing any `weights` file itself)
@@ -291,6 +298,7 @@ def trained_net(cfg:Config, # resolved config
     "A trained single-task network of the run, rebuilt from its state."
     m = task_net(task, init, cfg.depth, cfg.width); m.load_state_dict(state); return m
 
+# %% ../nbs/10_pipeline.ipynb #7b8c7cd1
 def similarity_inputs(cfg:Config, # resolved config
                       sc:Scenario, # its scenario
                       init:dict, # shared initialisation
@@ -309,6 +317,7 @@ def similarity_inputs(cfg:Config, # resolved config
     S_L = loss_similarity([a['batch_losses'] for a in arts], n_points=cfg.loss_points)
     return dict(S_W=S_W, S_L=S_L, losses=[a['sample_losses'] for a in arts])
 
+# %% ../nbs/10_pipeline.ipynb #cdf1632e
 def make_plan(cfg:Config, # resolved config
               names:list, # task names
               S_W, S_L, # similarity matrices (T x T)
@@ -330,6 +339,7 @@ def plan_key(cfg:Config, names:list, plan:dict)->str:
     return stable_hash(dict(single=[single_key(cfg, n) for n in names], groups=plan['groups'], keep=plan['keep_ratio'],
                             difficulty=plan['difficulty'], **config_key(cfg, 'group')))
 
+# %% ../nbs/10_pipeline.ipynb #d0896cdd
 def build_group(cfg:Config, # resolved config
                 tasks:list, # the group's `Task`s
                 states:list, # their single-task networks' states
@@ -363,6 +373,7 @@ def build_group(cfg:Config, # resolved config
                 dense_bytes=sum(v.numel() * v.element_size() for v in net.state_dict().values()),
                 pruning=infos, epoch_losses=ft['epoch_losses'], task_weights=ft['task_weights'], time_s=ft['time_s'])
 
+# %% ../nbs/10_pipeline.ipynb #e0bf4480
 def run_groups(cfg:Config, # resolved config
                sc:Scenario, # its scenario
                init:dict, # shared initialisation
@@ -414,6 +425,7 @@ def build_report(cfg:Config, sc:Scenario, arts:list, plan:dict, groups:list, tim
                 pruning={t: info for g in groups for t, info in g['pruning'].items()},
                 recipe=recipe(cfg, sc), timing={**timing, 'finetune_s': sum(g['time_s'] for g in groups)}, config=cfg.to_dict())
 
+# %% ../nbs/10_pipeline.ipynb #78d48cb0
 def recipe(cfg:Config, # resolved config
            sc:Scenario, # its scenario
           )->dict:
@@ -424,6 +436,7 @@ def recipe(cfg:Config, # resolved config
     same = paper is not None and all(single[k] == paper[k] and group[k] == paper[k] for k in ('epochs', 'bs', 'lr', 'mom')) and cfg.schedule == 'cos'
     return dict(single=single, group=group, paper=paper, paper_protocol=same)
 
+# %% ../nbs/10_pipeline.ipynb #33f02a69
 def run(cfg:Config=None, # settings (default: `Config()`)
         sc:Scenario=None, # the scenario of `cfg`, if already built (by `resolve`)
         **kwargs, # or settings as keywords
@@ -434,6 +447,7 @@ def run(cfg:Config=None, # settings (default: `Config()`)
         init, arts, timing = start_run(cfg, sc)
         return plan_and_run(cfg, sc, init, arts, timing)
 
+# %% ../nbs/10_pipeline.ipynb #5b8c89b2
 def start_run(cfg:Config, # resolved config
               sc:Scenario, # its scenario
              )->tuple:
@@ -453,6 +467,7 @@ def _start_single(cfg, sc):
     t0 = time.time(); init, arts = run_single(cfg, sc)
     return init, arts, dict(single_s=time.time() - t0)
 
+# %% ../nbs/10_pipeline.ipynb #2391f85f
 def plan_and_run(cfg:Config, # resolved config
                  sc:Scenario, # its scenario
                  init:dict, # shared initialisation
@@ -463,6 +478,7 @@ def plan_and_run(cfg:Config, # resolved config
     t1 = time.time(); plan = make_plan(cfg, sc.names, **similarity_inputs(cfg, sc, init, arts))
     return run_plan(cfg, sc, init, arts, plan, {**(timing or {}), 'plan_s': time.time() - t1})
 
+# %% ../nbs/10_pipeline.ipynb #bc10b613
 def run_plan(cfg:Config, # resolved config
              sc:Scenario, # its scenario
              init:dict, # shared initialisation

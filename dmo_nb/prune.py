@@ -7,7 +7,7 @@ from __future__ import annotations
 import math, os
 import numpy as np, torch, torch.nn as nn
 import torch.nn.utils.prune as tprune
-from .core import atomic_save, load_artifact, ArtifactError
+from .core import atomic_save, load_artifact, ArtifactError, check_number
 from .models import prunable, prunable_modules
 
 # %% auto #0
@@ -22,6 +22,7 @@ def check_tau(tau:float, # pruning temperature
         raise ValueError(f'`tau` must be a finite number > 0; got {tau!r}')
     return float(tau)
 
+# %% ../nbs/05_prune.ipynb #7f81af21
 def prune_ratio(d, # task difficulty in [0, 1] (scalar or array)
                 tau:float=1.0, # temperature, > 0
                ):
@@ -32,13 +33,13 @@ def prune_ratio(d, # task difficulty in [0, 1] (scalar or array)
     r = np.exp(-d / tau)
     return float(r) if r.ndim == 0 else r
 
+# %% ../nbs/05_prune.ipynb #2509d1be
 def keep_ratio(d, # task difficulty in [0, 1] (scalar or array)
                tau:float=1.0, # temperature, > 0
                min_keep:float=0.02, # floor, in (0, 1]
               ):
     "Share of prunable weights a task keeps: max(1 - exp(-d/tau), min_keep)."
-    if isinstance(min_keep, bool) or not isinstance(min_keep, (int, float, np.floating)) or not 0 < min_keep <= 1:
-        raise ValueError(f'`min_keep` must be a number in (0, 1]; got {min_keep!r}')
+    check_number('min_keep', min_keep, 0, 1, lo_open=True)
     k = np.maximum(1 - np.asarray(prune_ratio(d, tau)), min_keep)
     return float(k) if k.ndim == 0 else k
 
@@ -48,8 +49,7 @@ def magnitude_masks(model:nn.Module, # a network whose backbone is pruned (not m
                     min_layer_keep:float=0.01, # every layer keeps at least this share (>= 1 weight)
                    )->tuple:
     "Global L1 magnitude masks over the backbone's conv/linear weights, exactly `keep` of them in all; returns (masks, info)."
-    if not 0 < keep <= 1: raise ValueError(f'`keep` must be in (0, 1]; got {keep!r}')
-    if not 0 <= min_layer_keep <= 1: raise ValueError(f'`min_layer_keep` must be in [0, 1]; got {min_layer_keep!r}')
+    check_number('keep', keep, 0, 1, lo_open=True); check_number('min_layer_keep', min_layer_keep, 0, 1)
     weights = {k: mod.weight.detach().cpu() for k, mod in prunable_modules(model).items()}
     total = sum(w.numel() for w in weights.values())
     budget = int(round(keep * total))
@@ -136,6 +136,7 @@ def save_sparse(state:dict, # state dict (pruned weights hold exact zeros)
     atomic_save(dict(format='dmo_nb.sparse/1', meta=meta or {}, dense=dense, sparse=sparse), path)
     return os.path.getsize(path)
 
+# %% ../nbs/05_prune.ipynb #1604879f
 def load_sparse(path, # a file written by `save_sparse`
                )->tuple:
     "Read a `save_sparse` file back: (state dict, meta)."

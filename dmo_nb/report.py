@@ -41,6 +41,7 @@ def fmt_params(n:int)->str:
     "Parameter count in millions, with 2 decimals at paper scale and 3 below 10M."
     return f'{n/1e6:.2f}M' if n >= 10e6 else f'{n/1e6:.3f}M'
 
+# %% ../nbs/07_report.ipynb #9553f9de
 def method_table(tasks:list, # task names, in column order
                  methods:dict, # method label -> (accuracy {task: %}, #P)
                  ref_params:int, # #P of single-task learning (the ratio's denominator)
@@ -52,6 +53,7 @@ def method_table(tasks:list, # task names, in column order
         lines.append(f'| {name} | ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines) + '\n'
 
+# %% ../nbs/07_report.ipynb #1cd30551
 def results_table(rep:dict, # report dict
                   rows:dict=None, # extra method -> {'accuracy': {task: %}, 'params': int}
                  )->str:
@@ -62,6 +64,7 @@ def results_table(rep:dict, # report dict
     tbl = method_table(rep['tasks'], methods, P['single'])
     return tbl + '\n' + pruning_table(rep) if rep.get('pruning') and rows is None else tbl
 
+# %% ../nbs/07_report.ipynb #81293591
 def pruning_table(rep:dict, # report dict with its `pruning` section
                  )->str:
     "Per task: difficulty, the keep ratio it was given (target) and kept (actual), and the layers the collapse guard rescued."
@@ -83,6 +86,7 @@ def plot_similarity(rep:dict)->plt.Figure:
         ax.set_title(titles[k], fontsize=10); ax.tick_params(labelsize=7)
     fig.tight_layout(); return fig
 
+# %% ../nbs/07_report.ipynb #a07fc8ec
 def plot_task_graph(rep:dict)->plt.Figure:
     "The Eq. 4 graph (edges where S > tau_sim) with tasks coloured by group."
     tasks, S = rep['tasks'], np.asarray(rep['similarity']['S'])
@@ -98,6 +102,7 @@ def plot_task_graph(rep:dict)->plt.Figure:
     ax.set_title(f"task graph, τ_sim = {rep['config']['tau_sim']}: {len(rep['groups'])} group(s)", fontsize=10)
     ax.axis('off'); ax.margins(0.2); fig.tight_layout(); return fig
 
+# %% ../nbs/07_report.ipynb #3de1bef4
 def plot_difficulty_pruning(rep:dict, # report dict
                             taus=(0.25, 0.5, 1.0, 2.0, 4.0), # temperatures to draw
                            )->plt.Figure:
@@ -115,6 +120,7 @@ def plot_difficulty_pruning(rep:dict, # report dict
     ax.set_ylim(0, 1.02); ax.legend(fontsize=8); ax.set_title('difficulty vs pruning ratio (Fig. 5)', fontsize=10)
     fig.tight_layout(); return fig
 
+# %% ../nbs/07_report.ipynb #5c14296f
 def plot_accuracy_params(rep:dict)->plt.Figure:
     "The paper's Fig. 3: per-task accuracy against parameters, single-task as circles, DMO as stars."
     fig, ax = plt.subplots(figsize=(5.5, 4)); pal = sns.color_palette('tab10', len(rep['tasks']))
@@ -145,6 +151,7 @@ def write_report(rep:dict, # report dict (see `check_report`)
             paths[name] = out/'figures'/f'{name}.png'
     return paths
 
+# %% ../nbs/07_report.ipynb #709f2b9e
 def copy_report(src, # folder written by `write_report`
                 dst, # folder to copy it into
                )->dict:
@@ -153,6 +160,7 @@ def copy_report(src, # folder written by `write_report`
     files = ['report.json', 'table.md'] + [f'figures/{k}.png' for k in FIGURES]
     return {f: atomic_copy(src/f, dst/f) for f in files}
 
+# %% ../nbs/07_report.ipynb #247d3897
 def load_report(path)->dict:
     "Read `report.json` (a file or its folder) and check it."
     p = Path(path); return check_report(load_json(p/'report.json' if p.is_dir() else p))

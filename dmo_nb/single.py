@@ -27,6 +27,7 @@ def shared_init(depth:int=18, # backbone depth
     torch.manual_seed(int(seed, 16) if isinstance(seed, str) else seed)
     return {k: v.clone() for k, v in resnet(depth, width).state_dict().items()}
 
+# %% ../nbs/02_single.ipynb #08b423e4
 def task_net(task:Task, # the task whose head is built
              init:dict, # backbone state dict from `shared_init`
              depth:int=18, # backbone depth (must match `init`)
@@ -64,6 +65,7 @@ def sample_losses(learn:Learner, # a trained learner
     _, _, losses = learn.get_preds(dl=dl, with_loss=True)
     return losses.float().numpy()
 
+# %% ../nbs/02_single.ipynb #345ac5fa
 @torch.no_grad()
 def test_accuracy(learn:Learner, # a trained learner
                   task:Task, # the task whose test split is scored

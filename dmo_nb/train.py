@@ -12,7 +12,7 @@ import numpy as np, torch
 from .core import atomic_save, load_artifact, ArtifactError, check_choice
 from fastcore.basics import store_attr
 from fastai.learner import Learner
-from fastai.callback.core import Callback, CancelEpochException
+from fastai.callback.core import Callback
 from fastai.callback.schedule import ParamScheduler, SchedCos
 from fastai.callback.fp16 import MixedPrecision
 from fastai.optimizer import OptimWrapper
@@ -80,11 +80,13 @@ def speed_cbs(amp:str=None, # None, 'bf16' or 'fp16'
     check_choice('amp', amp, AMP_MODES)
     return [MixedPrecision(amp_mode=amp)] if amp else []
 
+# %% ../nbs/01a_train.ipynb #abebbc1a
 def check_compile(compile:str=None, # a `torch.compile` mode, or None
                  )->str:
     "Raise a clear error unless `compile` is one of `COMPILE_MODES`; return it."
     return check_choice('compile', compile, COMPILE_MODES)
 
+# %% ../nbs/01a_train.ipynb #40d4d6b2
 def prepare_model(model:torch.nn.Module, # the network
                   device, # where it trains
                   channels_last:bool=False, # use the channels-last memory format
@@ -125,6 +127,7 @@ class DecoupledSGD(torch.optim.SGD):
                 if ps: torch._foreach_mul_(ps, 1 - g['lr'] * g['wd'])
         return super().step(closure)
 
+# %% ../nbs/01a_train.ipynb #6813981d
 def wd_groups(model:torch.nn.Module, # the network
              )->list:
     "fastai splitter: [weights that decay, batch-norm and bias parameters that do not] (trainable parameters only)."
@@ -132,6 +135,7 @@ def wd_groups(model:torch.nn.Module, # the network
     ps = [p for p in model.parameters() if p.requires_grad]
     return [[p for p in ps if id(p) not in nb], [p for p in ps if id(p) in nb]]
 
+# %% ../nbs/01a_train.ipynb #540b3b3f
 def sgd(params, # a flat list (all decay), or the two groups of `wd_groups`
         lr:float=0.1, # learning rate (the Learner's schedule sets it)
         mom:float=0.9, # momentum (the Learner's schedule sets it)
@@ -164,6 +168,7 @@ SCHEDULES = ('cos', 'one_cycle')
 class TrainingDiverged(ValueError):
     "A training's loss became NaN or infinite."
 
+# %% ../nbs/01a_train.ipynb #6560ea8c
 class FiniteLoss(Callback):
     "Stop a fit at the batch whose training loss is not finite, naming what trains and the setting to lower."
     order, run_valid = 80, False   # after_epoch before `Checkpoint` (90): a non-finite state is never saved
@@ -185,6 +190,7 @@ class FiniteLoss(Callback):
             raise TrainingDiverged(f'training {self.label.strip() or "the network"} diverged at {where}: the loss is not finite; '
                                    f'lower the learning rate ({self.flag})')
 
+# %% ../nbs/01a_train.ipynb #16058d60
 def fit(learn:Learner, # the learner to train
         epochs:int, # epochs
         lr:float, # initial (cos) or peak (one_cycle) learning rate
@@ -197,10 +203,12 @@ def fit(learn:Learner, # the learner to train
     "Train `learn` on `schedule`: live bars in a terminal, one line per epoch in a log, nothing if `quiet`."
     check_choice('schedule', schedule, SCHEDULES)
     cbs = [FiniteLoss(label, flag)]
-    if schedule == 'cos': go = lambda: learn.fit(epochs, lr, cbs=cbs + [ParamScheduler({'lr': SchedCos(lr, 0.)})])
+    # a `Checkpoint` puts back the saved weights and optimiser; fastai's `start_epoch` (its `SkipToEpoch`) skips the finished epochs
+    start = max([cb.resume(epochs) for cb in learn.cbs if callable(getattr(type(cb), 'resume', None))], default=0)
+    if schedule == 'cos': go = lambda: learn.fit(epochs, lr, cbs=cbs + [ParamScheduler({'lr': SchedCos(lr, 0.)})], start_epoch=start)
     else:
         hi, lo = round(min(mom + 0.05, 0.99), 10), round(max(mom - 0.05, 0.), 10)   # fastai's (0.95, 0.85, 0.95) at mom 0.9
-        go = lambda: learn.fit_one_cycle(epochs, lr, moms=(hi, lo, hi), cbs=cbs)
+        go = lambda: learn.fit_one_cycle(epochs, lr, moms=(hi, lo, hi), cbs=cbs, start_epoch=start)
     if quiet:
         with learn.no_logging(), learn.no_bar(): go()
     elif sys.stdout.isatty() or 'ipykernel' in sys.modules: go()
@@ -227,22 +235,29 @@ class Checkpoint(Callback):
                  every_s:float=30., # least seconds between two saves (the last epoch is always saved)
                 ):
         if not every_s >= 0: raise ValueError(f'`every_s` must be >= 0; got {every_s!r}')
-        store_attr(); self.path = Path(path)
+        store_attr(); self.path, self.skip, self.ck = Path(path), None, None
     def _stateful(self): return {f'{i}:{type(cb).__name__}': cb for i, cb in enumerate(self.learn.cbs)
                                  if cb is not self and hasattr(cb, 'state_dict') and hasattr(cb, 'load_state_dict')}
-    def before_fit(self):
-        if hasattr(self, 'lr_finder') or hasattr(self, 'gather_preds'): self.run = False; return   # not a training fit
-        self.skip, self.ck, self.last = 0, None, time.time()
-        if not self.path.exists(): return
+    def resume(self,
+               n_epoch:int, # epochs of the fit about to start
+              )->int:
+        "Load the saved weights and optimiser state into the learner (`fit` calls this); return the first epoch still to train."
+        self.skip, self.ck = 0, None
+        if not self.path.exists(): return 0
         try: ck = load_artifact(self.path, self.dls.device or 'cpu')
-        except ArtifactError as e: warnings.warn(f'{e}: starting afresh'); return
-        if ck['n_epoch'] != self.n_epoch:
-            warnings.warn(f'{self.path} is for {ck["n_epoch"]} epochs, not {self.n_epoch}: starting afresh'); return
+        except ArtifactError as e: warnings.warn(f'{e}: starting afresh'); return 0
+        if ck['n_epoch'] != n_epoch:
+            warnings.warn(f'{self.path} is for {ck["n_epoch"]} epochs, not {n_epoch}: starting afresh'); return 0
+        if self.learn.opt is None: self.learn.create_opt()   # fastai's `fit` keeps an existing optimiser
         self.learn.model.load_state_dict(ck['model']); self.learn.opt.load_state_dict(ck['opt'])
         self.skip, self.ck = ck['epoch'] + 1, ck
-        if self.skip >= self.n_epoch: self._restore()   # killed after its last epoch: no epoch will run to restore into
+        return min(self.skip, n_epoch)
+    def before_fit(self):
+        if hasattr(self, 'lr_finder') or hasattr(self, 'gather_preds'): self.run = False; return   # not a training fit
+        self.last = time.time()
+        if self.skip is None: raise RuntimeError('a `Checkpoint` resumes through `dmo_nb.train.fit`, which calls its `resume`')
+        if self.skip >= self.n_epoch and self.ck is not None: self._restore()   # killed after its last epoch: no epoch runs to restore into
     def before_epoch(self):
-        if self.epoch < self.skip: raise CancelEpochException
         if self.ck is not None: self._restore()   # the first epoch after the restart: put back what the skipped epochs' events touched
     def _restore(self):
         ck, self.ck = self.ck, None
@@ -261,6 +276,7 @@ class Checkpoint(Callback):
                          callbacks={k: cb.state_dict() for k, cb in self._stateful().items()},
                          scaler=sc.state_dict() if (sc := getattr(self.learn, 'scaler', None)) is not None else None), self.path)
         self.last = time.time()
+    def after_fit(self): self.skip = None   # the next fit resumes through `fit` again
 
 # %% ../nbs/01a_train.ipynb #b3d6363e
 def checkpoint_cbs(checkpoint, # None, a file, or a `Checkpoint`

@@ -6,6 +6,7 @@
 from __future__ import annotations
 import torch
 from .core import check_number
+from fastcore.basics import store_attr
 from fastai.callback.core import Callback
 
 # %% auto #0
@@ -78,6 +79,7 @@ def loss_ratio(last:torch.Tensor, # each task's latest epoch-mean loss
     r = torch.where(prev > 0, last / prev.clamp_min(torch.finfo(torch.float64).tiny), torch.where(last > 0, big, 1.))
     return r.clamp(0, big)
 
+# %% ../nbs/06a_weighting.ipynb #2c53d323
 class DWA(Weighting):
     "Liu et al. (2019): weights K softmax(r/T) from the ratio r of each task's last two epoch-mean losses."
     key = 'dwa'
@@ -129,7 +131,7 @@ class MinMax(Weighting):
         super().__init__(n_tasks)
         check_number('lr', lr, 0, lo_open=True)
         check_number('gamma', gamma, 0)
-        self.lr, self.gamma = lr, gamma
+        store_attr('lr,gamma')
         self.lam = torch.full((n_tasks,), 1 / n_tasks, dtype=torch.float64)
     _state = Weighting._state + ('lam',)
     def weights(self): return (self.n * self.lam).float()

@@ -6,7 +6,7 @@
 from __future__ import annotations
 import dataclasses, html, threading, time
 from pathlib import Path
-import numpy as np, torch
+import numpy as np, pandas as pd, torch
 import ipywidgets as W
 import matplotlib.pyplot as plt
 from .core import atomic_write_json, load_json, reusable
@@ -18,7 +18,7 @@ from .prune import check_tau, count_params
 from .pipeline import Config, resolve, run_single, single_key, similarity_inputs, make_plan, run_plan, trained_net
 
 # %% auto #0
-__all__ = ['SLIDERS', 'RankCache', 'StopFit', 'AppProgress', 'RegroupApp', 'regroup']
+__all__ = ['SLIDERS', 'RankCache', 'StopFit', 'AppProgress', 'html_table', 'RegroupApp', 'regroup']
 
 # %% ../nbs/09_widgets.ipynb #23ea3ce6
 class RankCache:
@@ -58,10 +58,11 @@ class RankCache:
         per = [self.kept_union(g, [keep[t] for t in g]) + self.unpruned + sum(self.heads[t] for t in g) for g in groups]
         return dict(total=sum(per), per_group=per)
 
-# %% ../nbs/09_widgets.ipynb #ed1cf7fe
+# %% ../nbs/09_widgets.ipynb #823e94f3
 class StopFit(Exception):
     "Raised inside fine-tuning when the user presses Stop."
 
+# %% ../nbs/09_widgets.ipynb #44e52eab
 class AppProgress(Callback):
     "Report fine-tuning progress to the app and stop when asked."
     order = 90
@@ -75,6 +76,16 @@ SLIDERS = dict(alpha=(W.FloatSlider, 'α', dict(min=0, max=1, step=0.01), check_
                tau_sim=(W.FloatSlider, 'τ_sim', dict(min=-1, max=1, step=0.01), check_tau_sim),   # pipeline's own check of a typed value
                tau=(W.FloatLogSlider, 'τ', dict(base=10, min=-2, max=2, step=0.01), check_tau))
 
+# %% ../nbs/09_widgets.ipynb #2d56af38
+def html_table(df:pd.DataFrame, # the table
+               cls:str, # its CSS class
+               formats:dict=None, # column -> format string
+              )->str:
+    "`df` as the HTML of a widget: pandas' `to_html` without the index, every text cell escaped, `formats` applied."
+    out = df.to_html(index=False, border=0, classes=cls, escape=True, formatters={c: f.format for c, f in (formats or {}).items()})
+    return out.replace('<tr style="text-align: right;">', '<tr>')   # the header aligns as the app's CSS says, like the cells
+
+# %% ../nbs/09_widgets.ipynb #74716be2
 class RegroupApp:
     "Tune alpha, tau_sim and tau on a finished single-task stage; apply the plan; launch pruning and fine-tuning."
     def __init__(self,
@@ -165,8 +176,11 @@ class RegroupApp:
         self.current = pl = self.plan(); pr = self.projected(pl)
         if self.figures: self._draw(pl)
         gid = {t: i for i, g in enumerate(pl['groups']) for t in g}
-        rows = ''.join(f'<tr><td>{t}</td><td>{gid[t]}</td><td>{pl["difficulty"][t]:.3f}</td><td>{pl["keep_ratio"][t]:.3f}</td></tr>' for t in self.sc.names)
-        self.table.value = ('<table class="dmo-table"><tr><th>task</th><th>group</th><th>difficulty d_t</th><th>keep ratio</th></tr>' + rows + '</table>')
+        names = self.sc.names
+        self.table.value = html_table(pd.DataFrame({'task': names, 'group': [gid[t] for t in names],
+                                                    'difficulty d_t': [pl['difficulty'][t] for t in names],
+                                                    'keep ratio': [pl['keep_ratio'][t] for t in names]}),
+                                      'dmo-table', {'difficulty d_t': '{:.3f}', 'keep ratio': '{:.3f}'})
         # the summary is written last: whoever watches it (a person, a browser test) sees a finished redraw
         self.summary.value = (f'<b>{len(pl["groups"])} group(s)</b>: ' + ' · '.join('{' + ', '.join(g) + '}' for g in pl['groups'])
                               + f'<br>projected #P <b>{pr["total"]:,}</b> = <b>{pr["ratio"]:.3f}</b> of single-task ({pr["single"]:,})')
@@ -239,17 +253,17 @@ class RegroupApp:
     def _show_history(self):
         "Every finished launch side by side, labelled by its settings."
         tasks = self.sc.names
-        head = '<tr><th>settings</th>' + ''.join(f'<th>{t}</th>' for t in tasks) + '<th>Avg</th><th>#P</th><th>ratio</th><th>groups</th></tr>'
         single = self.results[0]['report']['accuracy']['single']
-        rows = ['<tr><td>single-task</td>' + ''.join(f'<td>{single[t]:.2f}</td>' for t in tasks)
-                + f'<td>{np.mean([single[t] for t in tasks]):.2f}</td><td>{self.single_params:,}</td><td>1.00</td><td></td></tr>']
+        rows = [dict(settings='single-task', **{t: single[t] for t in tasks}, Avg=np.mean([single[t] for t in tasks]),
+                     **{'#P': self.single_params, 'ratio': 1.0, 'groups': ''})]
         for r in self.results:
             rep = r['report']; a = rep['accuracy']['dmo']
-            rows.append(f'<tr><td>{r["label"]}</td>' + ''.join(f'<td>{a[t]:.2f}</td>' for t in tasks)
-                        + f'<td>{rep["accuracy"]["dmo_avg"]:.2f}</td><td>{rep["params"]["dmo"]:,}</td><td>{rep["ratio"]:.3f}</td>'
-                        + f'<td>{html.escape(str(rep["groups"]))}</td></tr>')
-        self.history.value = '<table class="dmo-results">' + head + ''.join(rows) + '</table>'
+            rows.append(dict(settings=r['label'], **{t: a[t] for t in tasks}, Avg=rep['accuracy']['dmo_avg'],
+                             **{'#P': rep['params']['dmo'], 'ratio': rep['ratio'], 'groups': str(rep['groups'])}))
+        self.history.value = html_table(pd.DataFrame(rows), 'dmo-results',
+                                        {**{t: '{:.2f}' for t in tasks}, 'Avg': '{:.2f}', '#P': '{:,}', 'ratio': '{:.3f}'})
 
+# %% ../nbs/09_widgets.ipynb #6d855918
 def regroup(run_dir, # a run directory whose single-task stage is done
             figures:bool=True, # redraw the heatmap and task graph on every move
            )->RegroupApp:
