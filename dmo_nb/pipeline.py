@@ -18,7 +18,7 @@ from .single import shared_init, task_net, train_single
 from .measure import (check_alpha, weight_similarity, representation_similarity, probe_images, probe_features,
                             loss_similarity, combine_similarity, task_difficulty, mean_loss, READINGS)
 from .group import group_tasks, group_names, check_tau_sim
-from .prune import keep_ratio, check_tau, magnitude_masks, merge_group, count_params, save_sparse, load_sparse
+from .prune import keep_ratio, check_tau, magnitude_masks, magnitude_levels, merge_group, count_params, save_sparse, load_sparse
 from .finetune import finetune_group
 from .joint import evaluate_group
 from .weighting import WEIGHTINGS, make_weighting
@@ -27,15 +27,16 @@ from .report import write_report, copy_report, results_table, FIGURES
 # %% auto #0
 __all__ = ['WEIGHT_MODES', 'ALWAYS', 'WHEN_SET', 'NETS', 'FLAG', 'FROM_ONE_CYCLE', 'setting', 'Config', 'build_scenario',
            'resolve', 'check_data_settings', 'config_key', 'init_key', 'single_key', 'log', 'stage_checkpoint',
-           'reuse_or_build', 'run_single', 'trained_net', 'similarity_inputs', 'make_plan', 'plan_key', 'build_group',
-           'run_groups', 'load_group', 'build_report', 'recipe', 'run', 'start_run', 'plan_and_run', 'run_plan']
+           'reuse_or_build', 'run_single', 'trained_net', 'similarity_inputs', 'make_plan', 'regroup_key',
+           'regroup_inputs', 'plan_key', 'build_group', 'run_groups', 'load_group', 'build_report', 'recipe', 'run',
+           'start_run', 'plan_and_run', 'run_plan']
 
 # %% ../nbs/10_pipeline.ipynb #20ec1625
 WEIGHT_MODES = ('cka', 'delta', 'final')
 ALWAYS, WHEN_SET = (), (None, False)   # a field enters a key always, or only when set (so old keys survive a new flag)
 
 def setting(default, # the field's default
-            **keys, # artifact ('init', 'single', 'plan', 'group', 'baseline') -> values for which the field is left out of its key
+            **keys, # artifact ('init', 'single', 'similarity', 'plan', 'group', 'baseline') -> values for which the field is left out of its key
            ):
     "A `Config` field that declares which artifacts' cache keys it enters (`config_key` reads this)."
     return field(default=default, metadata=dict(keys=keys))
@@ -57,9 +58,9 @@ class Config:
     min_keep:float=setting(0.02, plan=ALWAYS) # floor of the keep ratio, in (0, 1]
     min_layer_keep:float=setting(0.01, group=ALWAYS) # every layer keeps at least this share (layer-collapse guard)
     reading:str=setting('tasks', plan=ALWAYS) # Eq. 2 reading: 'tasks' or 'pooled'
-    weight_mode:str=setting('cka', plan=ALWAYS) # S_W: 'cka' (representations), 'delta' (w - w0) or 'final' (w)
-    loss_points:int=20 # S_L: points of the common training-progress grid
-    probe_per_task:int=100 # S_W (cka): probe images per task
+    weight_mode:str=setting('cka', plan=ALWAYS, similarity=ALWAYS) # S_W: 'cka' (representations), 'delta' (w - w0) or 'final' (w)
+    loss_points:int=setting(20, similarity=ALWAYS) # S_L: points of the common training-progress grid
+    probe_per_task:int=setting(100, similarity=ALWAYS) # S_W (cka): probe images per task
     depth:int=setting(None, init=ALWAYS, **NETS) # backbone depth
     width:int=setting(None, init=ALWAYS, **NETS) # backbone first-layer filters
     epochs:int=setting(None, **NETS) # single-task epochs
@@ -212,7 +213,7 @@ def check_data_settings(cfg:Config, # resolved config
 def _left_out(v, omit:tuple)->bool: return any(v is o if o is None or isinstance(o, bool) else v == o for o in omit)
 
 def config_key(cfg:Config, # resolved config
-               artifact:str, # 'init', 'single', 'plan', 'group' or 'baseline'
+               artifact:str, # 'init', 'single', 'similarity', 'plan', 'group' or 'baseline'
               )->dict:
     "The settings `artifact` depends on, as each `Config` field declares (`setting`): the config's part of its cache key."
     out = {}
@@ -332,6 +333,34 @@ def make_plan(cfg:Config, # resolved config
                 difficulty=dict(zip(names, d.tolist())), keep_ratio=dict(zip(names, np.atleast_1d(keep).tolist())),
                 mu=mean_loss(losses, cfg.reading), similarity=dict(S_W=np.asarray(S_W).tolist(), S_L=np.asarray(S_L).tolist(), S=S.tolist()),
                 settings=config_key(cfg, 'plan'))
+
+# %% ../nbs/10_pipeline.ipynb #2fd1b085
+def regroup_key(cfg:Config, # resolved config
+                names:list, # the run's task names
+               )->str:
+    "Hash of what `regroup_inputs` depends on: the single-task networks (by their keys) and the measurement settings."
+    return stable_hash(dict(config_key(cfg, 'similarity'), single=[single_key(cfg, t) for t in names]))
+
+# %% ../nbs/10_pipeline.ipynb #f8a0a573
+def regroup_inputs(cfg:Config, # resolved config
+                   sc:Scenario, # its scenario
+                   init:dict=None, # shared initialisation (with `arts`; default: read from the run directory)
+                   arts:list=None, # single-task artifacts (default: read from the run directory)
+                   build:bool=True, # compute what is not kept yet (False: return None then)
+                  )->dict:
+    "S_W, S_L, per-sample losses, magnitude levels and the single-task #P: from `<out>/regroup/`, else computed and kept there."
+    path = Path(cfg.out)/'regroup'/f'inputs-{regroup_key(cfg, sc.names)}.pt'
+    if reusable(path, 'recomputing it'): res = safe_load(path)
+    elif not build: return None
+    else:
+        if arts is None: init, arts = run_single(cfg, sc)
+        nets = [trained_net(cfg, t, init, a['state']) for t, a in zip(sc.tasks, arts)]
+        res = dict(similarity_inputs(cfg, sc, init, arts, nets), levels=magnitude_levels(nets),
+                   single_params=sum(a['n_params'] for a in arts), tasks=list(sc.names))
+        atomic_save(res, path)
+    # one form whether computed or read: the plan is the same either way
+    return dict(res, S_W=np.asarray(res['S_W'], dtype=np.float64), S_L=np.asarray(res['S_L'], dtype=np.float64),
+                losses=[np.asarray(l, dtype=np.float64) for l in res['losses']])
 
 # %% ../nbs/10_pipeline.ipynb #d1f9e199
 def plan_key(cfg:Config, names:list, plan:dict)->str:
@@ -475,7 +504,8 @@ def plan_and_run(cfg:Config, # resolved config
                  timing:dict=None, # times of earlier stages, for the report
                 )->dict:
     "Measure, group and allocate (`make_plan`), then carry the plan out (`run_plan`); return the report."
-    t1 = time.time(); plan = make_plan(cfg, sc.names, **similarity_inputs(cfg, sc, init, arts))
+    t1 = time.time(); inp = regroup_inputs(cfg, sc, init, arts)   # kept for the regrouping app
+    plan = make_plan(cfg, sc.names, inp['S_W'], inp['S_L'], inp['losses'])
     return run_plan(cfg, sc, init, arts, plan, {**(timing or {}), 'plan_s': time.time() - t1})
 
 # %% ../nbs/10_pipeline.ipynb #bc10b613

@@ -7,12 +7,12 @@ from __future__ import annotations
 import math, os
 import numpy as np, torch, torch.nn as nn
 import torch.nn.utils.prune as tprune
-from .core import atomic_save, load_artifact, ArtifactError, check_number
-from .models import prunable, prunable_modules
+from .core import atomic_save, load_artifact, ArtifactError, check_number, check_int
+from .models import prunable, prunable_modules, n_params
 
 # %% auto #0
 __all__ = ['check_tau', 'prune_ratio', 'keep_ratio', 'magnitude_masks', 'merge_group', 'count_params', 'save_sparse',
-           'load_sparse']
+           'load_sparse', 'magnitude_levels']
 
 # %% ../nbs/05_prune.ipynb #8cfc2d20
 def check_tau(tau:float, # pruning temperature
@@ -149,3 +149,24 @@ def load_sparse(path, # a file written by `save_sparse`
         v = torch.zeros(n, dtype=getattr(torch, s['dtype'])); v[m] = s['values']
         state[k] = v.view(s['shape'])
     return state, d['meta']
+
+# %% ../nbs/05_prune.ipynb #7703f557
+def magnitude_levels(nets:list, # task networks (one per task), of one architecture
+                     levels:int=256, # quantisation levels of the magnitude rank (at most 256: one byte a weight)
+                     max_exact:int=1 << 20, # networks with more prunable weights are sampled at this many fixed positions
+                    )->dict:
+    "Each network's prunable weights ranked by magnitude, quantised to `levels`: the histogram and the (sampled) levels."
+    if not nets: raise ValueError('`nets` must hold at least one network')
+    check_int('levels', levels, 2, 256); check_int('max_exact', max_exact, 1)
+    P = sum(p.numel() for p in prunable(nets[0]).values())
+    sample = None if P <= max_exact else torch.randperm(P, generator=torch.Generator().manual_seed(0))[:max_exact]
+    cum, sub = [], []
+    for m in nets:
+        w = torch.cat([p.detach().abs().flatten() for p in prunable(m).values()])
+        if len(w) != P: raise ValueError(f'`nets` must share one architecture: {len(w):,} prunable weights, not {P:,}')
+        r = torch.empty(P, dtype=torch.int64); r[torch.argsort(w, descending=True)] = torch.arange(P)
+        lv = (r * levels // P).to(torch.uint8)   # 0: the largest weights
+        cum.append(torch.cat([torch.zeros(1, dtype=torch.int64), torch.bincount(lv.long(), minlength=levels).cumsum(0)]))
+        sub.append(lv if sample is None else lv[sample])
+    return dict(levels=levels, P=P, cum=torch.stack(cum), sub=torch.stack(sub),
+                unpruned=count_params(nets[0].backbone)['unpruned'], heads=[n_params(next(iter(m.heads.values()))) for m in nets])

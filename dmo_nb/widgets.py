@@ -4,43 +4,33 @@
 
 # %% ../nbs/09_widgets.ipynb #61a184a9
 from __future__ import annotations
-import dataclasses, html, threading, time
+import dataclasses, html, io, threading, time
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 import ipywidgets as W
-import matplotlib.pyplot as plt
+import matplotlib, seaborn as sns
+from matplotlib.figure import Figure
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import LineCollection
+from PIL import Image
 from .core import atomic_write_json, load_json, reusable
 from fastai.callback.core import Callback
-from .models import prunable, n_params
 from .measure import check_alpha
-from .group import check_tau_sim
-from .prune import check_tau, count_params
-from .pipeline import Config, resolve, run_single, single_key, similarity_inputs, make_plan, run_plan, trained_net
+from .group import check_tau_sim, similarity_graph
+from .prune import check_tau
+from .pipeline import Config, resolve, run_single, single_key, regroup_inputs, make_plan, run_plan
 
 # %% auto #0
 __all__ = ['SLIDERS', 'RankCache', 'StopFit', 'AppProgress', 'html_table', 'RegroupApp', 'regroup']
 
 # %% ../nbs/09_widgets.ipynb #23ea3ce6
 class RankCache:
-    "Quantised magnitude ranks of every task network's prunable weights, for instant mask-union counts."
-    levels, max_exact = 256, 1 << 20
+    "Instant mask-union counts over the magnitude levels of every task network (`dmo_nb.prune.magnitude_levels`)."
     def __init__(self,
-                 nets:list, # task networks (one per task), same architecture
+                 levels:dict, # from `magnitude_levels`: levels, P, cum, sub, unpruned, heads
                 ):
-        rs = []
-        for m in nets:
-            w = torch.cat([p.detach().abs().flatten() for p in prunable(m).values()])
-            order = torch.argsort(w, descending=True)
-            r = torch.empty(len(w), dtype=torch.int64); r[order] = torch.arange(len(w))
-            rs.append((r * self.levels // len(w)).to(torch.uint8))   # 0 = largest weights
-        self.ranks, self.P, self.cache = torch.stack(rs), len(rs[0]), {}
-        # kept(t, level) for one task is a cumulative histogram: exact and O(1)
-        self.cum = torch.stack([torch.cat([torch.zeros(1, dtype=torch.int64), torch.bincount(r.long(), minlength=self.levels).cumsum(0)]) for r in rs])
-        # unions of several tasks are counted on a fixed sample of positions when networks are large
-        self.sample = None if self.P <= self.max_exact else torch.randperm(self.P, generator=torch.Generator().manual_seed(0))[:self.max_exact]
-        self.sub = self.ranks if self.sample is None else self.ranks[:, self.sample]
-        self.unpruned = count_params(nets[0].backbone)['unpruned']
-        self.heads = [n_params(next(iter(m.heads.values()))) for m in nets]
+        self.levels, self.P, self.cum, self.sub = levels['levels'], levels['P'], levels['cum'], levels['sub']
+        self.unpruned, self.heads, self.cache = levels['unpruned'], list(levels['heads']), {}
     def kept_union(self, group:list, keep:list)->int:
         "Number of prunable weights kept by the union of the group's masks at the given keep ratios."
         lv = tuple(min(self.levels, int(np.ceil(k * self.levels))) for k in keep)
@@ -96,18 +86,33 @@ class RegroupApp:
         if not (run_dir/'config.json').exists(): raise FileNotFoundError(f'{run_dir} has no config.json: not a dmo_nb run directory')
         cfg = Config.from_dict({**load_json(run_dir/'config.json'), 'out': str(run_dir), 'quiet': True})
         self.cfg, self.sc = resolve(cfg)
-        missing = [t for t in self.sc.names if not reusable(run_dir/'single'/f'{t}-{single_key(self.cfg, t)}.pt', 'it must be retrained')]
-        if missing: raise FileNotFoundError(f'single-task networks missing for {missing}: run '
-                                            f'`dmo_nb run --config {run_dir/"config.json"} --out {run_dir}` first (the run\'s own settings)')
-        self.run_dir, self.figures = run_dir, figures
-        self.init, self.arts = run_single(self.cfg, self.sc)
-        nets = [trained_net(self.cfg, t, self.init, a['state']) for t, a in zip(self.sc.tasks, self.arts)]
-        self.sims = similarity_inputs(self.cfg, self.sc, self.init, self.arts, nets)
-        self.ranks = RankCache(nets)
-        self.single_params = sum(a['n_params'] for a in self.arts)
+        self.run_dir, self.figures, self._single = run_dir, figures, None
+        missing = [t for t in self.sc.names if not self._single_path(t).exists()]   # verified when a launch reads them
+        if missing: raise FileNotFoundError(self._missing(missing))
+        # what the run kept when it planned; a run made before that is measured once now (reading its networks)
+        inp = regroup_inputs(self.cfg, self.sc, build=False) or regroup_inputs(self.cfg, self.sc, self.init, self.arts)
+        self.sims = {k: inp[k] for k in ('S_W', 'S_L', 'losses')}
+        self.ranks, self.single_params = RankCache(inp['levels']), inp['single_params']
         self.results, self.applied, self._thread, self._stop = [], None, None, threading.Event()
         self._build()
         self.update()
+
+    # ---- the single-task stage, read only when needed
+    def _single_path(self, t:str)->Path: return self.run_dir/'single'/f'{t}-{single_key(self.cfg, t)}.pt'
+    def _missing(self, names:list)->str:
+        return (f'single-task networks missing for {names}: run `dmo_nb run --config {self.run_dir/"config.json"} '
+                f'--out {self.run_dir}` first (the run\'s own settings)')
+    def _single_stage(self)->tuple:
+        "(init, artifacts) of the single-task stage, read and verified at the first need: the app never trains them."
+        if self._single is None:
+            missing = [t for t in self.sc.names if not reusable(self._single_path(t), 'it must be retrained')]
+            if missing: raise FileNotFoundError(self._missing(missing))
+            self._single = run_single(self.cfg, self.sc)
+        return self._single
+    @property
+    def init(self)->dict: return self._single_stage()[0]
+    @property
+    def arts(self)->list: return self._single_stage()[1]
 
     # ---- widgets
     def _build(self):
@@ -117,7 +122,7 @@ class RegroupApp:
             s = kind(getattr(c, name), description=label, style=st, **rng); t = W.FloatText(s.value, layout=W.Layout(width='80px'))
             setattr(self, f's_{name}', s); setattr(self, f't_{name}', t); self.pairs[name] = (s, t)
             s.observe(self._slid, 'value'); t.observe(self._typed, 'value')
-        self.msg = W.HTML(''); self.summary = W.HTML(''); self.table = W.HTML(''); self.fig_out = W.Output()
+        self.msg = W.HTML(''); self.summary = W.HTML(''); self.table = W.HTML(''); self.image = W.Image(format='png')
         self.b_apply = W.Button(description='Apply', button_style='info', tooltip='write the plan the next stages read')
         self.b_launch = W.Button(description='Prune & fine-tune', button_style='success')
         self.b_stop = W.Button(description='Stop', button_style='danger', disabled=True)
@@ -126,7 +131,7 @@ class RegroupApp:
         self.b_apply.on_click(self.apply); self.b_launch.on_click(lambda b: self.launch()); self.b_stop.on_click(self.stop)
         rows = [W.HBox([s, t]) for s, t in self.pairs.values()]
         self.widget = W.VBox([W.HTML(f'<b>{html.escape(self.sc.name)}</b>: {len(self.sc)} tasks, from {html.escape(str(self.run_dir))}'),
-                              *rows, self.msg, self.summary, self.fig_out, self.table,
+                              *rows, self.msg, self.summary, self.image, self.table,
                               W.HBox([self.b_apply, self.b_launch, self.b_stop, self.progress]), self.status, self.history])
 
     def _ipython_display_(self):
@@ -186,35 +191,50 @@ class RegroupApp:
                               + f'<br>projected #P <b>{pr["total"]:,}</b> = <b>{pr["ratio"]:.3f}</b> of single-task ({pr["single"]:,})')
         self.last_update_s = time.perf_counter() - t0
 
+    def _figure(self, S):
+        "Build the persistent figure once: static parts (axes, ticks, colorbar) drawn into a cached background."
+        n, names = len(self.sc), self.sc.names
+        self.fig = fig = Figure(figsize=(10, 4.2), dpi=100, layout='constrained'); FigureCanvasAgg(fig)
+        self.ax_S, self.ax_graph = ax1, ax2 = fig.subplots(1, 2, gridspec_kw=dict(width_ratios=[1, 1.1]))
+        self.im = ax1.imshow(S, vmin=-1, vmax=1, cmap=sns.color_palette('vlag', as_cmap=True), animated=True)
+        fs = 7 if n <= 12 else 6
+        ax1.set_xticks(range(n), names, rotation=90, fontsize=fs); ax1.set_yticks(range(n), names, fontsize=fs)
+        fig.colorbar(self.im, ax=ax1, fraction=0.046)
+        # values are written on the cells while they stay readable (up to 12 tasks)
+        self._cells = [ax1.text(j, i, '', ha='center', va='center', fontsize=7 if n <= 6 else 5, animated=True)
+                       for i in range(n) for j in range(n)] if n <= 12 else []
+        ang = 2 * np.pi * np.arange(n) / n; self._xy = np.c_[np.cos(ang), np.sin(ang)]
+        self._edges = LineCollection([], colors='0.6', linewidths=1, animated=True, zorder=1); ax2.add_collection(self._edges)
+        self._nodes = ax2.scatter(*self._xy.T, s=260, zorder=2, edgecolors='white', animated=True)
+        # labels outside the circle, each pointing away from it, so long task names stay legible
+        self._labels = [ax2.text(1.18 * x, 1.18 * y, t, fontsize=fs, rotation=np.degrees(a) if x >= 0 else np.degrees(a) - 180,
+                                 ha='left' if x >= 0 else 'right', va='center', rotation_mode='anchor', animated=True)
+                        for (x, y), a, t in zip(self._xy, ang, names)]
+        ax2.set_xlim(-1.9, 1.9); ax2.set_ylim(-1.6, 1.6); ax2.set_aspect('equal'); ax2.axis('off')
+        for ax in (ax1, ax2): ax.set_title('S = α·S_W + (1−α)·S_L', fontsize=9); ax.title.set_animated(True)   # the layout leaves room for the titles
+        fig.canvas.draw(); self._bg = fig.canvas.copy_from_bbox(fig.bbox)
+
     def _draw(self, pl):
-        "Update the S heatmap and the task graph in one persistent figure; redraw only what changed."
+        "Redraw the S heatmap and the task graph onto the cached background, and show them as one PNG."
         S = np.asarray(pl['similarity']['S']); st = self.settings()
         key_S, key_G = st['alpha'], (st['alpha'], st['tau_sim'], tuple(map(tuple, pl['groups'])))
         if getattr(self, '_drawn', None) == (key_S, key_G): return   # a tau move changes neither
-        if not hasattr(self, 'fig'):
-            n = len(self.sc); names = self.sc.names
-            self.fig, (ax1, self.ax_graph) = plt.subplots(1, 2, figsize=(10, 4.2), gridspec_kw=dict(width_ratios=[1, 1.1]))
-            self.im = ax1.imshow(S, vmin=-1, vmax=1, cmap='vlag')
-            ax1.set_xticks(range(n), names, rotation=90, fontsize=7); ax1.set_yticks(range(n), names, fontsize=7)
-            self.fig.colorbar(self.im, ax=ax1, fraction=0.046)
-            self.ax_S = ax1; plt.close(self.fig)
+        if not hasattr(self, 'fig'): self._figure(S)
+        n = len(self.sc)
         self.im.set_data(S); self.ax_S.set_title(f"S = α·S_W + (1−α)·S_L, α = {st['alpha']:.2f}", fontsize=9)
-        if getattr(self, '_drawn', (None, None))[1] != key_G:
-            import networkx as nx
-            from dmo_nb.group import similarity_graph
-            ax = self.ax_graph; ax.clear()
-            G = similarity_graph(S, st['tau_sim'], self.sc.names)
-            gid = {t: i for i, g in enumerate(pl['groups']) for t in g}
-            pal = plt.get_cmap('tab20')
-            pos = nx.circular_layout(G)
-            nx.draw_networkx_edges(G, pos, ax=ax, edge_color='0.6')
-            nx.draw_networkx_nodes(G, pos, ax=ax, node_color=[pal(gid[self.sc.names[i]] % 20) for i in G.nodes], node_size=420)
-            nx.draw_networkx_labels(G, pos, ax=ax, labels={i: self.sc.names[i] for i in G.nodes}, font_size=6)
-            ax.set_title(f"task graph, τ_sim = {st['tau_sim']:.2f}: {len(pl['groups'])} group(s)", fontsize=9); ax.axis('off')
+        for k, c in enumerate(self._cells):
+            v = S[k // n, k % n]; c.set_text(f'{v:.2f}'); c.set_color('white' if abs(v) > 0.6 else 'black')
+        G = similarity_graph(S, st['tau_sim'], self.sc.names)
+        self._edges.set_segments([self._xy[[i, j]] for i, j in G.edges])
+        gid = {t: i for i, g in enumerate(pl['groups']) for t in g}
+        pal = matplotlib.colormaps['tab20']
+        self._nodes.set_facecolor([pal(gid[t] % 20) for t in self.sc.names])
+        self.ax_graph.set_title(f"task graph, τ_sim = {st['tau_sim']:.2f}: {len(pl['groups'])} group(s)", fontsize=9)
+        cv = self.fig.canvas; cv.restore_region(self._bg)
+        for a in [self.im, self.ax_S.title, *self._cells, self._edges, self._nodes, *self._labels, self.ax_graph.title]: self.fig.draw_artist(a)
+        buf = io.BytesIO(); Image.fromarray(np.asarray(cv.buffer_rgba())[..., :3]).save(buf, format='png', compress_level=1)
+        self.image.value = buf.getvalue()   # the PNG a slider move shows: made here, once
         self._drawn = (key_S, key_G)
-        with self.fig_out:
-            from IPython.display import display
-            self.fig_out.clear_output(wait=True); display(self.fig)
 
     # ---- actions
     def apply(self, b=None)->Path:

@@ -95,7 +95,7 @@ def test_cache_keys_of_earlier_runs_still_match(over):
     else: assert plan_key(c, names, plan) != _old_plan(c, names, plan)   # a runtime flag now keys the groups it changes
 
 def test_every_key_declaration_names_a_real_artifact():
-    artifacts = {'init', 'single', 'plan', 'group', 'baseline'}
+    artifacts = {'init', 'single', 'similarity', 'plan', 'group', 'baseline'}
     for f in dataclasses.fields(Config):
         assert set(f.metadata.get('keys', {})) <= artifacts, f.name
     c = resolve(Config())[0]

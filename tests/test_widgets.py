@@ -75,3 +75,18 @@ def test_stop_and_resume(tmp_path):
     assert 'stopped' in app.status.value and not app.results
     app.launch(background=False)
     assert len(app.results) == 1 and app.status.value.startswith('done')
+
+def test_opens_from_what_the_run_kept_without_reading_a_network(app_dir, monkeypatch):
+    "The run kept the app's inputs when it planned: opening reads that file only, and the same plan comes out."
+    import dmo_nb.widgets as wmod
+    kept = list((app_dir/'regroup').glob('inputs-*.pt'))
+    assert len(kept) == 1
+    ref = regroup(app_dir, figures=False).plan()
+    def no_networks(*a, **k): raise AssertionError('the app read the single-task networks to open')
+    monkeypatch.setattr(wmod, 'run_single', no_networks)
+    app = regroup(app_dir, figures=False)
+    assert app.plan() == ref and app._single is None
+    with pytest.raises(AssertionError, match='to open'): app.arts   # a launch is what reads them
+    # a run from before the inputs were kept: the first opening measures them once and keeps them
+    monkeypatch.undo(); kept[0].unlink()
+    assert regroup(app_dir, figures=False).plan() == ref and len(list((app_dir/'regroup').glob('inputs-*.pt'))) == 1
