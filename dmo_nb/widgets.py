@@ -135,8 +135,11 @@ class RegroupApp:
                               W.HBox([self.b_apply, self.b_launch, self.b_stop, self.progress]), self.status, self.history])
 
     def _ipython_display_(self):
+        "Show the app; where widgets cannot render (a static page, a terminal) a one-line summary stands in for it."
         from IPython.display import display
-        display(self.widget)
+        b = self.widget._repr_mimebundle_()
+        b['text/plain'] = f'RegroupApp({self.run_dir}): {len(self.current["groups"])} group(s) {self.current["groups"]}'
+        display(b, raw=True)
 
     def _slid(self, change):
         for s, t in self.pairs.values():
