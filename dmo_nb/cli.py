@@ -12,7 +12,7 @@ from .train import AMP_MODES, COMPILE_MODES, SCHEDULES
 from .measure import READINGS
 from .weighting import WEIGHTINGS
 from .baselines import BASELINES
-from .pipeline import Config, WEIGHT_MODES, resolve, run
+from .pipeline import Config, WEIGHT_MODES, STAGES, resolve, run, run_stage
 from .compare import compare, sweep, check_methods, check_sizes, METHODS, SWEEP_WIDTHS, SWEEP_DEPTHS
 
 # %% auto #0
@@ -40,7 +40,13 @@ def _config_flags(r:argparse.ArgumentParser):
 def _parser()->argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='dmo_nb', description='Task-Aware Dynamic Model Optimization for multi-task learning')
     sub = p.add_subparsers(dest='cmd', required=True)
-    _config_flags(sub.add_parser('run', help='train, group, prune, fine-tune and report (reuses finished artifacts)'))
+    r = sub.add_parser('run', help='train, group, prune, fine-tune and report (reuses finished artifacts)')
+    _config_flags(r)
+    r.add_argument('--stage', choices=('all',) + STAGES, default='all',
+                   help='run one stage only, for jobs a scheduler starts independently: single (task networks) or group '
+                        '(pruning, merging, fine-tuning); a final `dmo_nb run` plans and reports (default: all)')
+    r.add_argument('--task', default=None, metavar='NAME|INDEX', help='with --stage single: only this task (its name, or its index: an array task id)')
+    r.add_argument('--group', type=int, default=None, metavar='INT', help='with --stage group: only this group of the plan (an index past the last does nothing)')
     c = sub.add_parser('compare', help='DMO against single-task learning and the multi-task baselines, one table and one figure')
     _config_flags(c); c.add_argument('--methods', nargs='+', default=None, help=f"methods to compare, from: single dmo {' '.join(BASELINES)} (default: all)")
     w = sub.add_parser('sweep', help="the paper's Table 4: first-layer filters and depth, for chosen methods")
@@ -60,7 +66,7 @@ def main(argv:list=None, # command-line arguments (default: sys.argv[1:])
     "Entry point of the `dmo_nb` console script: `run`, `compare` and `sweep`; a user error exits 2 with one line."
     args = vars(_parser().parse_args(argv))
     cmd = args.pop('cmd')
-    extra = {k: args.pop(k) for k in ('methods', 'widths', 'depths') if k in args}
+    extra = {k: args.pop(k) for k in ('methods', 'widths', 'depths', 'stage', 'task', 'group') if k in args}
     try:
         base = Config()
         if 'config' in args:
@@ -70,7 +76,11 @@ def main(argv:list=None, # command-line arguments (default: sys.argv[1:])
         cfg, sc = resolve(dataclasses.replace(base, **args))   # every error before any work; the scenario is built once
         if cmd != 'run': check_methods(extra.get('methods') or METHODS)
         if cmd == 'sweep': check_sizes(extra.get('widths') or SWEEP_WIDTHS, extra.get('depths') or SWEEP_DEPTHS)
-        if cmd == 'run': run(cfg, sc)
+        stage = extra.get('stage', 'all')
+        if stage == 'all' and (extra.get('task') is not None or extra.get('group') is not None):
+            raise ValueError('--task and --group pick a piece of one stage: give --stage single or --stage group too')
+        if cmd == 'run' and stage != 'all': run_stage(cfg, stage, extra.get('task'), extra.get('group'), sc=sc)
+        elif cmd == 'run': run(cfg, sc)
         elif cmd == 'compare': compare(cfg, extra.get('methods'), sc=sc)
         else: sweep(cfg, extra.get('widths'), extra.get('depths'), extra.get('methods'), sc=sc)
     except (ValueError, FileNotFoundError, RunDirBusy) as e:   # user errors: one line, no traceback (DMO_NB_TRACEBACK=1 shows it)

@@ -13,6 +13,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 import seaborn as sns
 from .core import atomic_write, atomic_save, atomic_write_json, atomic_write_text, stable_hash, load_artifact, run_lock
 from .models import DEPTHS
+from .distrib import world_size
 from .measure import probe_images, probe_features
 from .baselines import BASELINES, PAPER_REFS, build_baseline, train_baseline, rsa_similarity, rsa_groups
 from .report import method_table, fmt_params
@@ -21,7 +22,7 @@ from .pipeline import Config, resolve, start_run, plan_and_run, log, trained_net
 # %% auto #0
 __all__ = ['METHODS', 'LABELS', 'SWEEP_WIDTHS', 'SWEEP_DEPTHS', 'SWEEP_METHODS', 'check_methods', 'check_sizes', 'rsa_plan',
            'baseline_key', 'run_baseline', 'load_baseline', 'comparison_table', 'plot_comparison', 'write_comparison',
-           'compare', 'sweep_table', 'sweep']
+           'one_process', 'compare', 'sweep_table', 'sweep']
 
 # %% ../nbs/11_compare.ipynb #070c104c
 METHODS = ('single', 'dmo') + BASELINES
@@ -147,6 +148,14 @@ def write_comparison(cmp:dict, # from `compare`
     paths['figure'] = out/'figures'/'comparison.png'
     return paths
 
+# %% ../nbs/11_compare.ipynb #5cd848f3
+def one_process(what:str, # the command, for the message
+               ):
+    "Raise unless this is the only process: the baselines train in one (under torchrun, `dmo_nb run` shares its work out)."
+    if world_size() > 1:
+        raise ValueError(f'`dmo_nb {what}` runs in one process; under torchrun, launch `dmo_nb run` (the DMO pipeline, task-parallel), '
+                         f'then `dmo_nb {what}` in one process: it reuses every network the ranks trained')
+
 # %% ../nbs/11_compare.ipynb #6dc41915
 def compare(cfg:Config=None, # settings of the run (default: `Config()`)
             methods:list=None, # methods to compare (default: all of `METHODS`)
@@ -159,6 +168,7 @@ def compare(cfg:Config=None, # settings of the run (default: `Config()`)
     options = dict(options or {})
     if set(options) - set(BASELINES): raise ValueError(f'`options` names methods that take none: {sorted(set(options) - set(BASELINES))}')
     cfg, sc = resolve(dataclasses.replace(cfg or Config(), **kwargs), sc)
+    one_process('compare')
     with run_lock(cfg.out, cfg.wait, 'dmo_nb compare'): return _compare(cfg, sc, methods, options)
 
 def _compare(cfg, sc, methods, options):
@@ -200,6 +210,7 @@ def sweep(cfg:Config=None, # settings (the scenario's width and depth are the ce
     widths, depths = list(widths or SWEEP_WIDTHS), list(depths or SWEEP_DEPTHS)
     check_sizes(widths, depths); methods = check_methods(list(methods or SWEEP_METHODS))
     cfg, sc = resolve(dataclasses.replace(cfg or Config(), **kwargs), sc)
+    one_process('sweep')
     with run_lock(cfg.out, cfg.wait, 'dmo_nb sweep'): return _sweep(cfg, sc, widths, depths, methods)
 
 def _sweep(cfg, sc, widths, depths, methods):

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #a069ec42
 from __future__ import annotations
-import json, os, pickle, shutil, socket, tempfile, time, hashlib, warnings, zipfile
+import json, os, pickle, shutil, socket, sys, tempfile, time, hashlib, warnings, zipfile
 from contextlib import contextmanager
 from pathlib import Path
 import numpy as np, torch
@@ -14,10 +14,11 @@ with warnings.catch_warnings():   # fastai scripts a few activations when first 
     import fastai.layers   # every dmo_nb module that builds on fastai imports `dmo_nb.core` first
 
 # %% auto #0
-__all__ = ['MANIFEST', 'MANIFEST_FORMAT', 'manifest_root', 'file_digest', 'record', 'atomic_write', 'plain', 'atomic_save',
-           'atomic_write_json', 'atomic_write_text', 'atomic_copy', 'load_json', 'stable_hash', 'ArtifactError',
-           'safe_load', 'open_manifest', 'forget', 'discard', 'verify', 'reusable', 'load_artifact', 'clean_tmp',
-           'RunDirBusy', 'run_lock', 'is_number', 'check_number', 'check_int', 'check_choice']
+__all__ = ['MANIFEST', 'MANIFEST_FORMAT', 'manifest_root', 'artifact_lock_path', 'file_digest', 'record', 'atomic_write', 'plain',
+           'atomic_save', 'atomic_write_json', 'atomic_write_text', 'atomic_copy', 'load_json', 'stable_hash',
+           'ArtifactError', 'safe_load', 'open_manifest', 'forget', 'discard', 'verify', 'reusable', 'load_artifact',
+           'RunDirBusy', 'run_lock', 'artifact_lock', 'clean_tmp', 'is_number', 'check_number', 'check_int',
+           'check_choice']
 
 # %% ../nbs/00_core.ipynb #dec3efb3
 MANIFEST = 'manifest.json'
@@ -44,8 +45,13 @@ def _write_manifest(root:Path, d:dict):
     tmp = root/f'.{MANIFEST}.{os.getpid()}.tmp'
     tmp.write_text(json.dumps(d, indent=1, sort_keys=True) + '\n'); os.chmod(tmp, 0o666 & ~_umask()); os.replace(tmp, root/MANIFEST)
 
+def artifact_lock_path(path, # an artifact (or its checkpoint, or one of its temporary files' targets)
+                      )->Path:
+    "The lock file of an artifact: `.<stem>.lock` beside it, one for `x.pt`, `x.json` and `x.ckpt` alike."
+    path = Path(path); return path.parent/f'.{path.stem}.lock'
+
 def _edit_manifest(root:Path, edit):
-    with FileLock(str(root/f'.{MANIFEST}.lock')):   # several writers (ranks, fan-out pieces) may record at once
+    with FileLock(str(artifact_lock_path(root/MANIFEST))):   # several writers (ranks, fan-out pieces) may record at once
         d = _manifest(root); edit(d['files']); _write_manifest(root, d)
 
 # %% ../nbs/00_core.ipynb #1b713a92
@@ -219,45 +225,85 @@ def load_artifact(path, # a torch artifact (inside a run directory, it must matc
     if why: raise ArtifactError(f'{path} is not trusted: {why}')
     return safe_load(path, map_location)
 
-# %% ../nbs/00_core.ipynb #5e1f0a03
-def clean_tmp(root, # a run directory
-             )->list:
-    "Remove the temporary files that killed writes left under `root`; return their paths."
-    gone = [p for p in Path(root).rglob('.*.tmp') if p.is_file()]
-    for p in gone: p.unlink(missing_ok=True)
-    return gone
-
-# %% ../nbs/00_core.ipynb #7ae3d324
+# %% ../nbs/00_core.ipynb #653ef2d5
 class RunDirBusy(RuntimeError):
     "Another process holds the run directory's lock."
 
 _HELD = {}   # lock path -> [FileLock, depth]: a process re-entering its own lock (compare -> run) does not block
 
-# %% ../nbs/00_core.ipynb #5d3a0e09
+def _holder(lock:Path)->dict:
+    "Who holds `lock`, as its holder wrote it down (empty if unknown)."
+    try: return json.loads(Path(f'{lock}.json').read_text())
+    except (OSError, json.JSONDecodeError): return {}
+
+def _who(h:dict)->str:
+    return f'pid {h.get("pid", "?")} on host {h.get("host", "?")} ({h.get("what", "a run")} since {h.get("since", "?")})'
+
+@contextmanager
+def _hold(lock:Path, # the lock file
+          wait:bool, # wait for the holder instead of raising `busy`
+          what:str, # what the holder does, for the message of a second writer
+          busy, # `busy(holder_info)` -> the exception to raise when not waiting
+          on_wait=None, # `on_wait(holder_info)`, called once before waiting
+         ):
+    "Hold `lock` (re-entrant within the process), recording the holder in `<lock>.json`."
+    key = str(Path(lock).absolute())
+    if key in _HELD: _HELD[key][1] += 1
+    else:
+        lk = FileLock(key)
+        try: lk.acquire(timeout=0)
+        except Timeout:
+            if not wait: raise busy(_holder(lock)) from None
+            try: lk.acquire(timeout=2)   # a holder that is only reading is gone at once; a writer is announced
+            except Timeout:
+                if on_wait: on_wait(_holder(lock))
+                lk.acquire()
+        Path(f'{key}.json').write_text(json.dumps(dict(pid=os.getpid(), host=socket.gethostname(), what=what,
+                                                       since=time.strftime('%Y-%m-%d %H:%M:%S'))))
+        _HELD[key] = [lk, 1]
+    try: yield
+    finally:
+        _HELD[key][1] -= 1
+        if not _HELD[key][1]: _HELD.pop(key)[0].release()
+
+# %% ../nbs/00_core.ipynb #c9894c92
 @contextmanager
 def run_lock(root, # the run directory
              wait:bool=False, # wait for the holder to finish instead of failing at once
              what:str='run', # what the holder is doing, for the message
             ):
-    "Hold the one-writer lock of `root` (`filelock`); a second writer raises `RunDirBusy` naming the holder's pid and host."
+    "Hold the run lock of `root` (`filelock`); a second holder raises `RunDirBusy` naming the first's pid and host."
     root = Path(root); root.mkdir(parents=True, exist_ok=True)
-    key = str((root/'.lock').absolute())
-    if key in _HELD: _HELD[key][1] += 1
-    else:
-        lk = FileLock(key)
-        try: lk.acquire(timeout=-1 if wait else 0)
-        except Timeout:
-            try: h = json.loads((root/'.lock.json').read_text())
-            except (OSError, json.JSONDecodeError): h = {}
-            raise RunDirBusy(f'run directory {root} is in use by pid {h.get("pid", "?")} on host {h.get("host", "?")} '
-                             f'({h.get("what", "a run")} since {h.get("since", "?")}); wait for it, or pass --wait') from None
-        (root/'.lock.json').write_text(json.dumps(dict(pid=os.getpid(), host=socket.gethostname(), what=what,
-                                                       since=time.strftime('%Y-%m-%d %H:%M:%S'))))
-        _HELD[key] = [lk, 1]
-    try: yield root
-    finally:
-        _HELD[key][1] -= 1
-        if not _HELD[key][1]: _HELD.pop(key)[0].release()
+    def busy(h): return RunDirBusy(f'run directory {root} is in use by {_who(h)}; wait for it, or pass --wait')
+    with _hold(root/'.lock', wait, what, busy): yield root
+
+# %% ../nbs/00_core.ipynb #476004cf
+@contextmanager
+def artifact_lock(path, # the artifact about to be built (or reused)
+                  what:str='building it', # what the holder is doing, for whoever waits
+                 ):
+    "Be the one writer of `path`: a second writer waits (saying who it waits for), then finds the artifact built."
+    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    def waiting(h): print(f'waiting for {path.name}: {_who(h) if h else "another process"} is writing it', file=sys.stderr, flush=True)
+    with _hold(artifact_lock_path(path), True, what, None, waiting): yield path
+
+# %% ../nbs/00_core.ipynb #1d889950
+def _lock_free(lock:Path)->bool:
+    "True if nobody (this process included) holds `lock` now."
+    if str(lock.absolute()) in _HELD: return False
+    lk = FileLock(str(lock))
+    try: lk.acquire(timeout=0)
+    except Timeout: return False
+    lk.release(); return True
+
+def clean_tmp(root, # a run directory
+             )->list:
+    "Remove the temporary files that killed writes left under `root` (those no writer holds the lock of); return them."
+    gone = []
+    for p in Path(root).rglob('.*.tmp'):   # `.<name>.<random>.tmp`, made by `atomic_write` for `<name>`
+        if p.is_file() and _lock_free(artifact_lock_path(p.parent/p.name[1:-4].rsplit('.', 1)[0])):
+            p.unlink(missing_ok=True); gone.append(p)
+    return gone
 
 # %% ../nbs/00_core.ipynb #35c17fad
 def is_number(v)->bool:

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import numpy as np, torch
 from .core import (atomic_save, atomic_write_json, load_json, stable_hash, open_manifest, clean_tmp, reusable, safe_load, discard,
-                         run_lock, check_choice, check_int, check_number, is_number)
+                         artifact_lock, check_choice, check_int, check_number, is_number)
+from .distrib import init_distributed, world_size, rank, is_main, barrier, my_share, main_run_lock
 from .data import Scenario
 from .datasets import SCENARIOS, get_scenario, imagenet_resnet18_state, imagenet_weights_path
 from .models import resnet, MultiHeadNet, n_params, prunable, DEPTHS
@@ -25,11 +26,11 @@ from .weighting import WEIGHTINGS, make_weighting
 from .report import write_report, copy_report, results_table, FIGURES
 
 # %% auto #0
-__all__ = ['WEIGHT_MODES', 'ALWAYS', 'WHEN_SET', 'NETS', 'FLAG', 'FROM_ONE_CYCLE', 'setting', 'Config', 'build_scenario',
-           'resolve', 'check_data_settings', 'config_key', 'init_key', 'single_key', 'log', 'stage_checkpoint',
-           'reuse_or_build', 'run_single', 'trained_net', 'similarity_inputs', 'make_plan', 'regroup_key',
-           'regroup_inputs', 'plan_key', 'build_group', 'run_groups', 'load_group', 'build_report', 'recipe', 'run',
-           'start_run', 'plan_and_run', 'run_plan']
+__all__ = ['WEIGHT_MODES', 'ALWAYS', 'WHEN_SET', 'NETS', 'FLAG', 'FROM_ONE_CYCLE', 'STAGES', 'setting', 'Config',
+           'build_scenario', 'resolve', 'check_data_settings', 'config_key', 'init_key', 'single_key', 'log',
+           'stage_checkpoint', 'reuse_or_build', 'run_single', 'trained_net', 'similarity_inputs', 'make_plan',
+           'regroup_key', 'regroup_inputs', 'plan_key', 'build_group', 'run_groups', 'load_group', 'build_report',
+           'recipe', 'run', 'start_run', 'plan_and_run', 'run_plan', 'pick_task', 'run_stage']
 
 # %% ../nbs/10_pipeline.ipynb #20ec1625
 WEIGHT_MODES = ('cka', 'delta', 'final')
@@ -235,9 +236,13 @@ def single_key(cfg:Config, task:str)->str:
 # %% ../nbs/10_pipeline.ipynb #3e9aa89c
 def log(cfg:Config, # the run's config (nothing is printed when `cfg.quiet`)
         *msg, # what to print
+        every_rank:bool=False, # in a launch of several processes, print on every rank (prefixed), not on rank 0 only
        ):
     "Print a progress line of the pipeline unless the run is quiet."
-    if not cfg.quiet: print(*msg, flush=True)
+    if cfg.quiet: return
+    if world_size() == 1: print(*msg, flush=True)
+    elif every_rank: print(f'[rank {rank()}]', *msg, flush=True)
+    elif is_main(): print(*msg, flush=True)
 
 # %% ../nbs/10_pipeline.ipynb #ab6c806d
 def stage_checkpoint(cfg:Config, # resolved config
@@ -259,34 +264,38 @@ def reuse_or_build(cfg:Config, # resolved config
                   )->tuple:
     "Reuse a finished result or build it (checkpointed, saved atomically, checkpoint removed): (result, reused)."
     result = Path(result); is_json = result.suffix == '.json'
-    if all(reusable(p, again) for p in (weights, result) if p is not None):
-        res = load_json(result) if is_json else safe_load(result)   # `reusable` has just verified it
-        if fits is None or fits(res): return res, True
-    ck = result.with_suffix('.ckpt')   # finished epochs survive a kill; gone once the result is written
-    res = build(stage_checkpoint(cfg, ck, prefix))
-    (atomic_write_json if is_json else atomic_save)(res, result); discard(ck)
-    return res, False
+    with artifact_lock(result, f'building {prefix.strip(":")}'):   # one writer; a second one waits, then reuses
+        if all(reusable(p, again) for p in (weights, result) if p is not None):
+            res = load_json(result) if is_json else safe_load(result)   # `reusable` has just verified it
+            if fits is None or fits(res): return res, True
+        ck = result.with_suffix('.ckpt')   # finished epochs survive a kill; gone once the result is written
+        res = build(stage_checkpoint(cfg, ck, prefix))
+        (atomic_write_json if is_json else atomic_save)(res, result); discard(ck)
+        return res, False
 
 # %% ../nbs/10_pipeline.ipynb #f97e191d
 def run_single(cfg:Config, # resolved config
                sc:Scenario, # its scenario
+               only:list=None, # train (or load) only these tasks, by name (default: all, in scenario order)
               )->tuple:
-    "Train (or load) every task network and the shared initialisation: (init, list of artifacts)."
+    "Train (or load) every task network (or those in `only`) and the shared initialisation: (init, list of artifacts)."
     # with `independent_init`, task i starts from its own draw; `init` is still returned for reference
     out = Path(cfg.out)/'single'
     ip = out/f'init-{init_key(cfg)}.pt'
-    if reusable(ip): init = safe_load(ip)   # `reusable` has just verified it
-    else: init = imagenet_resnet18_state(cfg.download) if cfg.pretrained else shared_init(cfg.depth, cfg.width, cfg.seed); atomic_save(init, ip)
+    with artifact_lock(ip, 'the shared initialisation'):
+        if reusable(ip): init = safe_load(ip)   # `reusable` has just verified it
+        else: init = imagenet_resnet18_state(cfg.download) if cfg.pretrained else shared_init(cfg.depth, cfg.width, cfg.seed); atomic_save(init, ip)
     arts, reused = [], []
     for i, t in enumerate(sc.tasks):
+        if only is not None and t.name not in only: continue
         def build(ck, i=i, t=t):
-            log(cfg, f'[single] training {t.name} ({i+1}/{len(sc)}): {len(t.x_train)} images, {cfg.epochs} epochs')
+            log(cfg, f'[single] training {t.name} ({i+1}/{len(sc)}): {len(t.x_train)} images, {cfg.epochs} epochs', every_rank=True)
             start = shared_init(cfg.depth, cfg.width, seed=stable_hash([cfg.seed, t.name], 8)) if cfg.independent_init else init
             return train_single(t, start, cfg.depth, cfg.width, cfg.recipe(), checkpoint=ck)
         a, was = reuse_or_build(cfg, out/f'{t.name}-{single_key(cfg, t.name)}.pt', build, f'[single] {t.name}:', f'retraining {t.name}')
         arts.append(a)
         if was: reused.append(t.name)
-        else: log(cfg, f'[single] {t.name}: test accuracy {a["test_acc"]:.2f}% ({a["time_s"]:.1f}s)')
+        else: log(cfg, f'[single] {t.name}: test accuracy {a["test_acc"]:.2f}% ({a["time_s"]:.1f}s)', every_rank=True)
     if reused: log(cfg, f'[single] reusing single-task artifacts for {len(reused)} task(s): {", ".join(reused)} (from {out})')
     return init, arts
 
@@ -350,14 +359,15 @@ def regroup_inputs(cfg:Config, # resolved config
                   )->dict:
     "S_W, S_L, per-sample losses, magnitude levels and the single-task #P: from `<out>/regroup/`, else computed and kept there."
     path = Path(cfg.out)/'regroup'/f'inputs-{regroup_key(cfg, sc.names)}.pt'
-    if reusable(path, 'recomputing it'): res = safe_load(path)
-    elif not build: return None
-    else:
-        if arts is None: init, arts = run_single(cfg, sc)
-        nets = [trained_net(cfg, t, init, a['state']) for t, a in zip(sc.tasks, arts)]
-        res = dict(similarity_inputs(cfg, sc, init, arts, nets), levels=magnitude_levels(nets),
-                   single_params=sum(a['n_params'] for a in arts), tasks=list(sc.names))
-        atomic_save(res, path)
+    if not build and not reusable(path, 'recomputing it'): return None
+    with artifact_lock(path, 'measuring the similarities'):   # computed once: other ranks or pieces wait, then read it
+        if reusable(path, 'recomputing it'): res = safe_load(path)
+        else:
+            if arts is None: init, arts = run_single(cfg, sc)
+            nets = [trained_net(cfg, t, init, a['state']) for t, a in zip(sc.tasks, arts)]
+            res = dict(similarity_inputs(cfg, sc, init, arts, nets), levels=magnitude_levels(nets),
+                       single_params=sum(a['n_params'] for a in arts), tasks=list(sc.names))
+            atomic_save(res, path)
     # one form whether computed or read: the plan is the same either way
     return dict(res, S_W=np.asarray(res['S_W'], dtype=np.float64), S_L=np.asarray(res['S_L'], dtype=np.float64),
                 losses=[np.asarray(l, dtype=np.float64) for l in res['losses']])
@@ -387,8 +397,8 @@ def build_group(cfg:Config, # resolved config
         if info['rescued']: log(cfg, f'{prefix} {t.name}: layer collapse guarded in {len(info["rescued"])} layer(s): {info["rescued"]}')
     state, union = merge_group(states, masks, [plan['difficulty'][n] for n in g])
     net = MultiHeadNet(resnet(cfg.depth, cfg.width), {t.name: t.n_classes for t in tasks}); net.load_state_dict(state)
-    log(cfg, f'{prefix} fine-tuning {g}: keeps {sum(int(u.sum()) for u in union.values()):,} of '
-             f'{sum(u.numel() for u in union.values()):,} prunable weights, {cfg.ft_epochs} epochs')
+    log(cfg, f'{prefix} fine-tuning {g} ({len(g)} task(s)): keeps {sum(int(u.sum()) for u in union.values()):,} of '
+             f'{sum(u.numel() for u in union.values()):,} prunable weights, {cfg.ft_epochs} epochs', every_rank=True)
     with torch.random.fork_rng(devices=[]):   # before fine-tuning (where is accuracy lost?), without moving the RNG training uses
         merged = evaluate_group(net, tasks, device=cfg.device)
     ft = finetune_group(net, tasks, union, cfg.ft_recipe(), cfg.reg, make_weighting(cfg.weighting, len(tasks), **cfg.weighting_options()),
@@ -397,7 +407,7 @@ def build_group(cfg:Config, # resolved config
     nbytes = save_sparse(net.state_dict(), list(prunable(net)), weights, meta=dict(depth=cfg.depth, width=cfg.width, heads={t.name: t.n_classes for t in tasks}))
     unpruned = count_params(net.backbone)['unpruned']
     per_task = {t.name: sum(int(v.sum()) for v in mk.values()) + unpruned + n_params(net.heads[t.name]) for t, mk in zip(tasks, masks)}
-    log(cfg, f'{prefix} done: ' + ', '.join(f'{k} {v:.2f}%' for k, v in ft['test_acc'].items()) + f' ({ft["time_s"]:.1f}s)')
+    log(cfg, f'{prefix} done: ' + ', '.join(f'{k} {v:.2f}%' for k, v in ft['test_acc'].items()) + f' ({ft["time_s"]:.1f}s)', every_rank=True)
     return dict(tasks=g, test_acc=ft['test_acc'], test_acc_merged=merged, params=count_params(net), per_task_params=per_task, sparse_bytes=nbytes,
                 dense_bytes=sum(v.numel() * v.element_size() for v in net.state_dict().values()),
                 pruning=infos, epoch_losses=ft['epoch_losses'], task_weights=ft['task_weights'], time_s=ft['time_s'])
@@ -410,11 +420,13 @@ def run_groups(cfg:Config, # resolved config
                plan:dict, # from `make_plan`
                run_dir, # where group files go
                cbs:list=None, # extra fastai callbacks for fine-tuning (progress, stop)
+               only:list=None, # build (or load) only these groups, by index (default: all)
               )->list:
-    "Prune, merge, fine-tune and save every group of `plan`; reuse groups already finished."
+    "Prune, merge, fine-tune and save every group of `plan` (or those in `only`); reuse groups already finished."
     run_dir = Path(run_dir); results = []
     by_name = {t.name: (t, a) for t, a in zip(sc.tasks, arts)}
     for gi, g in enumerate(plan['groups']):
+        if only is not None and gi not in only: continue
         gp, pre = run_dir/f'group_{gi}.pt', f'[group {gi}]'
         build = lambda ck: build_group(cfg, [by_name[n][0] for n in g], [by_name[n][1]['state'] for n in g], init, plan, gp, ck, cbs, pre)
         res, was = reuse_or_build(cfg, run_dir/f'group_{gi}.json', build, pre, f'fine-tuning group {gi} again', weights=gp,
@@ -472,7 +484,8 @@ def run(cfg:Config=None, # settings (default: `Config()`)
        )->dict:
     "Run DMO end to end (reusing finished artifacts) and write the report; return the report dict."
     cfg, sc = resolve(dataclasses.replace(cfg or Config(), **kwargs), sc)
-    with run_lock(cfg.out, cfg.wait, 'dmo_nb run'):
+    init_distributed(cfg.device)   # under torchrun (or any launcher): every rank runs this, each its share of the work
+    with main_run_lock(cfg.out, cfg.wait, 'dmo_nb run'):
         init, arts, timing = start_run(cfg, sc)
         return plan_and_run(cfg, sc, init, arts, timing)
 
@@ -482,18 +495,23 @@ def start_run(cfg:Config, # resolved config
              )->tuple:
     "Open the run directory (lock, manifest, config.json), then train or load the single-task networks: (init, arts, timing)."
     out = Path(cfg.out)
-    with run_lock(out, cfg.wait, 'dmo_nb run'):   # re-entered by the caller's lock; taken here for direct callers
-        open_manifest(out)
-        for p in clean_tmp(out): log(cfg, f'removed {p} (left by a killed write)')
-        top = out/'report.json'   # the top-level report always describes the run of config.json: an older one goes
-        if top.exists() and (not reusable(top, 'removing it') or load_json(top).get('config') != cfg.to_dict()):
-            for f in [top, out/'table.md'] + [out/'figures'/f'{k}.png' for k in FIGURES]: discard(f)
-        atomic_write_json(cfg.to_dict(), out/'config.json')
+    with main_run_lock(out, cfg.wait, 'dmo_nb run'):   # re-entered by the caller's lock; taken here for direct callers
+        if is_main():   # the other ranks wait at the barrier while rank 0 opens the directory
+            open_manifest(out)
+            for p in clean_tmp(out): log(cfg, f'removed {p} (left by a killed write)')
+            top = out/'report.json'   # the top-level report always describes the run of config.json: an older one goes
+            if top.exists() and (not reusable(top, 'removing it') or load_json(top).get('config') != cfg.to_dict()):
+                for f in [top, out/'table.md'] + [out/'figures'/f'{k}.png' for k in FIGURES]: discard(f)
+            atomic_write_json(cfg.to_dict(), out/'config.json')
+        barrier()
         return _start_single(cfg, sc)
 
 def _start_single(cfg, sc):
     torch.manual_seed(cfg.seed)
-    t0 = time.time(); init, arts = run_single(cfg, sc)
+    t0 = time.time()
+    if world_size() > 1:   # each rank trains its share; then every rank reads them all
+        run_single(cfg, sc, [sc.names[i] for i in my_share([len(t.x_train) for t in sc.tasks])]); barrier()
+    init, arts = run_single(cfg, sc)
     return init, arts, dict(single_s=time.time() - t0)
 
 # %% ../nbs/10_pipeline.ipynb #2391f85f
@@ -519,16 +537,68 @@ def run_plan(cfg:Config, # resolved config
             )->dict:
     "Carry out `plan`: prune, merge, fine-tune every group, then write the report; return it."
     out = Path(cfg.out); timing = dict(timing or {})
-    with run_lock(out, cfg.wait, 'dmo_nb run'):
+    with main_run_lock(out, cfg.wait, 'dmo_nb run'):
         run_dir = out/f'dmo-{plan_key(cfg, sc.names, plan)}'
-        atomic_write_json(plan, run_dir/'plan.json')
+        if is_main(): atomic_write_json(plan, run_dir/'plan.json')
         log(cfg, '[plan] difficulty ' + ', '.join(f'{k} {v:.3f}' for k, v in plan['difficulty'].items()))
         log(cfg, f'[plan] groups {plan["groups"]}')
-        t2 = time.time(); groups = run_groups(cfg, sc, init, arts, plan, run_dir, cbs); timing['groups_s'] = time.time() - t2
+        t2 = time.time()
+        if world_size() > 1:   # each rank fine-tunes its share of the groups; then every rank reads them all
+            size = {t.name: len(t.x_train) for t in sc.tasks}
+            run_groups(cfg, sc, init, arts, plan, run_dir, cbs, my_share([sum(size[n] for n in g) for g in plan['groups']])); barrier()
+        groups = run_groups(cfg, sc, init, arts, plan, run_dir, cbs); timing['groups_s'] = time.time() - t2
         rep = build_report(cfg, sc, arts, plan, groups, timing)
-        write_report(rep, run_dir)
-        copy_report(run_dir, out)   # the latest report also at the top of the run directory, with the config it ran
-        atomic_write_json(cfg.to_dict(), out/'config.json')
+        if is_main():
+            write_report(rep, run_dir)
+            copy_report(run_dir, out)   # the latest report also at the top of the run directory, with the config it ran
+            atomic_write_json(cfg.to_dict(), out/'config.json')
+        barrier()   # every rank returns once the report is written
     log(cfg, '\n' + results_table(rep))
     log(cfg, f'report: {out/"report.json"} (table {out/"table.md"}, figures {out/"figures"}); this setting: {run_dir}')
     return rep
+
+# %% ../nbs/10_pipeline.ipynb #9eb968ea
+STAGES = ('single', 'group')
+
+def pick_task(sc:Scenario, # the scenario
+              task, # a task name, or its index in the scenario (an array job's task id), as int or string
+             )->str:
+    "The name of `task`; an unknown one raises `ValueError` naming `task` and the choices."
+    names = sc.names
+    if isinstance(task, str) and task.isdigit(): task = int(task)
+    if isinstance(task, int) and not isinstance(task, bool):
+        check_int('task', task, 0, len(names) - 1, shown=f'in [0, {len(names) - 1}] (or a task name: {names})')
+        return names[task]
+    return check_choice('task', task, names)
+
+# %% ../nbs/10_pipeline.ipynb #eea72aa1
+def run_stage(cfg:Config, # settings
+              stage:str, # 'single' (task networks) or 'group' (pruning, merging, fine-tuning)
+              task=None, # with 'single': only this task (a name, or its index); default: every task
+              group:int=None, # with 'group': only this group of the plan (its index; one past the last does nothing); default: every group
+              sc:Scenario=None, # the scenario of `cfg`, if already built
+             )->list:
+    "One stage of a run, or one piece of it, for jobs a scheduler starts independently; returns the artifacts built or reused."
+    check_choice('stage', stage, STAGES)
+    cfg, sc = resolve(cfg, sc)
+    if world_size() > 1: raise ValueError('`stage` runs one piece in one process; under torchrun, run the whole pipeline (no --stage)')
+    if task is not None and stage != 'single': raise ValueError('`task` picks a piece of the single stage: give it with stage `single`')
+    if group is not None and stage != 'group': raise ValueError('`group` picks a piece of the group stage: give it with stage `group`')
+    names = None if task is None else [pick_task(sc, task)]
+    out = open_manifest(cfg.out)
+    if stage == 'single':
+        torch.manual_seed(cfg.seed)
+        return run_single(cfg, sc, names)[1]
+    missing = [t for t in sc.names if not reusable(Path(cfg.out)/'single'/f'{t}-{single_key(cfg, t)}.pt', 'it must be retrained')]
+    if missing: raise ValueError(f'single-task networks missing for {missing}: run stage `single` for them first '
+                                 f'(dmo_nb run --stage single --task NAME, same settings)')
+    init, arts = run_single(cfg, sc)
+    inp = regroup_inputs(cfg, sc, init, arts)
+    plan = make_plan(cfg, sc.names, inp['S_W'], inp['S_L'], inp['losses'])
+    if group is not None:
+        check_int('group', group, 0)
+        if group >= len(plan['groups']):   # an array job sized for the most groups there can be (one per task)
+            log(cfg, f'[group {group}] nothing to do: the plan has {len(plan["groups"])} group(s), {plan["groups"]}'); return []
+    run_dir = out/f'dmo-{plan_key(cfg, sc.names, plan)}'
+    with artifact_lock(run_dir/'plan.json', 'writing the plan'): atomic_write_json(plan, run_dir/'plan.json')
+    return run_groups(cfg, sc, init, arts, plan, run_dir, only=None if group is None else [group])

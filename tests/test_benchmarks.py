@@ -36,3 +36,10 @@ def test_equal_weighting_adds_no_operations_to_a_step():
         with learn.no_logging(), learn.no_bar(): learn.fit(1, 0.01)
         return learn.step_ops
     assert counted('equal') <= counted(None) + 1   # its combine re-sums the per-task losses
+
+def test_distributed_benchmark_smoke(tmp_path, capsys):
+    "One process against `torchrun --nproc_per_node 2` on a small built-in scenario: the table, and the two reports agree."
+    import distributed
+    distributed.main(quick=True, out_md=tmp_path/'distributed.md')
+    table = (tmp_path/'distributed.md').read_text()
+    for what in ('| 1 process, 2 threads |', '| torchrun, 2 processes x 1 thread |', 'accuracy identical'): assert what in table, what
