@@ -65,11 +65,12 @@ def file_digest(path, # a file
 
 # %% ../nbs/00_core.ipynb #490e5870
 def record(path, # a file just written inside a run directory
+           src=None, # the file whose content `path` has, or is about to have (default: `path` itself)
           ):
     "Enter `path`'s size and sha256 in the manifest of its run directory (nothing outside one)."
     root = manifest_root(Path(path).parent)
     if root is None: return
-    rel, dig = Path(path).absolute().relative_to(root).as_posix(), file_digest(path)
+    rel, dig = Path(path).absolute().relative_to(root).as_posix(), file_digest(src or path)
     _edit_manifest(root, lambda files: files.__setitem__(rel, dig))
 
 def _umask()->int:
@@ -83,11 +84,13 @@ def _atomic(path, write):
     try:
         write(tmp)
         os.chmod(tmp, 0o666 & ~_umask())   # mkstemp makes 0600; an artifact gets the mode any new file would
+        # recorded before it appears: another process that sees the new file finds its entry (a kill in between leaves
+        # an entry that matches no file, and the file is rebuilt)
+        record(path, tmp)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp): os.remove(tmp)
         raise
-    record(path)
     return path
 
 # %% ../nbs/00_core.ipynb #73456717

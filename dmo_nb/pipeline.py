@@ -250,7 +250,7 @@ def stage_checkpoint(cfg:Config, # resolved config
                      prefix:str, # how the log names what is trained, e.g. '[group 0]'
                     )->Checkpoint:
     "The `Checkpoint` of one training of the run (saying so when it resumes); delete the file once the artifact is written."
-    if reusable(path, 'starting that training afresh'): log(cfg, f'{prefix} resuming from {path}')
+    if reusable(path, 'starting that training afresh'): log(cfg, f'{prefix} resuming from {path}', every_rank=True)
     return Checkpoint(path, cfg.checkpoint_s)
 
 # %% ../nbs/10_pipeline.ipynb #99fac997
@@ -359,15 +359,15 @@ def regroup_inputs(cfg:Config, # resolved config
                   )->dict:
     "S_W, S_L, per-sample losses, magnitude levels and the single-task #P: from `<out>/regroup/`, else computed and kept there."
     path = Path(cfg.out)/'regroup'/f'inputs-{regroup_key(cfg, sc.names)}.pt'
-    if not build and not reusable(path, 'recomputing it'): return None
-    with artifact_lock(path, 'measuring the similarities'):   # computed once: other ranks or pieces wait, then read it
-        if reusable(path, 'recomputing it'): res = safe_load(path)
-        else:
-            if arts is None: init, arts = run_single(cfg, sc)
-            nets = [trained_net(cfg, t, init, a['state']) for t, a in zip(sc.tasks, arts)]
-            res = dict(similarity_inputs(cfg, sc, init, arts, nets), levels=magnitude_levels(nets),
-                       single_params=sum(a['n_params'] for a in arts), tasks=list(sc.names))
-            atomic_save(res, path)
+    if not reusable(path, 'recomputing it'):
+        if not build: return None
+        with artifact_lock(path, 'measuring the similarities'):   # computed once: other ranks or pieces wait, then read it
+            if not reusable(path, 'recomputing it'):
+                if arts is None: init, arts = run_single(cfg, sc)
+                nets = [trained_net(cfg, t, init, a['state']) for t, a in zip(sc.tasks, arts)]
+                atomic_save(dict(similarity_inputs(cfg, sc, init, arts, nets), levels=magnitude_levels(nets),
+                                 single_params=sum(a['n_params'] for a in arts), tasks=list(sc.names)), path)
+    res = safe_load(path)   # verified above, or just written
     # one form whether computed or read: the plan is the same either way
     return dict(res, S_W=np.asarray(res['S_W'], dtype=np.float64), S_L=np.asarray(res['S_L'], dtype=np.float64),
                 losses=[np.asarray(l, dtype=np.float64) for l in res['losses']])

@@ -69,3 +69,25 @@ def test_compare_refuses_a_multi_process_launch():
     r = subprocess.run([sys.executable, '-c', "from dmo_nb.compare import one_process; one_process('compare')"], env=env,
                        capture_output=True, text=True)
     assert r.returncode != 0 and '`dmo_nb compare` runs in one process' in r.stderr, r.stderr[-1000:]
+
+def test_a_killed_launch_resumes(tmp_path):
+    "SIGKILL every rank while a network is between epochs: the next launch resumes it and reuses what was finished."
+    import signal, time
+    longer = [*TINY, '--epochs', '4', '--ft-epochs', '4']
+    dmo('run', *longer, '--quiet', out=tmp_path/'ref')   # one process, uninterrupted
+    d = tmp_path/'run'
+    cmd = [str(BIN/'torchrun'), '--standalone', '--nproc_per_node', '2', '-m', 'dmo_nb', 'run', *longer,
+           '--checkpoint-s', '0', '--out', str(d), '--quiet']
+    p = subprocess.Popen(cmd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    t0 = time.time()
+    while not list(d.rglob('*.ckpt')) and p.poll() is None and time.time() - t0 < 300: time.sleep(0.01)
+    import psutil   # torchrun's workers are not in its process group: kill the whole tree, as a node failure would
+    for q in psutil.Process(p.pid).children(recursive=True) + [psutil.Process(p.pid)]:
+        try: q.send_signal(signal.SIGKILL)
+        except psutil.NoSuchProcess: pass
+    p.wait(); time.sleep(1)
+    assert not (d/'report.json').exists(), 'the launch finished before it could be killed'
+    r = dmo('run', *longer, out=d, torchrun=True)
+    assert 'resuming from' in r.stdout, r.stdout[-2000:]   # the network in training goes on from its checkpoint
+    for k in SAME: assert report(d)[k] == report(tmp_path/'ref')[k], k
+    assert not list(d.rglob('*.ckpt')) and not list(d.rglob('.*.tmp'))
