@@ -584,6 +584,7 @@ def run_stage(cfg:Config, # settings
     if world_size() > 1: raise ValueError('`stage` runs one piece in one process; under torchrun, run the whole pipeline (no --stage)')
     if task is not None and stage != 'single': raise ValueError('`task` picks a piece of the single stage: give it with stage `single`')
     if group is not None and stage != 'group': raise ValueError('`group` picks a piece of the group stage: give it with stage `group`')
+    if group is not None: check_int('group', group, 0)   # its upper end is known once the plan is
     names = None if task is None else [pick_task(sc, task)]
     out = open_manifest(cfg.out)
     if stage == 'single':
@@ -596,7 +597,6 @@ def run_stage(cfg:Config, # settings
     inp = regroup_inputs(cfg, sc, init, arts)
     plan = make_plan(cfg, sc.names, inp['S_W'], inp['S_L'], inp['losses'])
     if group is not None:
-        check_int('group', group, 0)
         if group >= len(plan['groups']):   # an array job sized for the most groups there can be (one per task)
             log(cfg, f'[group {group}] nothing to do: the plan has {len(plan["groups"])} group(s), {plan["groups"]}'); return []
     run_dir = out/f'dmo-{plan_key(cfg, sc.names, plan)}'
