@@ -1,4 +1,4 @@
-"""Wall time of the built-in scenario with one process and with `torchrun --nproc_per_node 2`, on this machine.
+"""Wall time of the built-in scenario with one process and with `torchrun --nproc_per_node 2` (task- and data-parallel), on this machine.
 
     .venv/bin/python benchmarks/distributed.py                 # writes results/distributed.md
     .venv/bin/python benchmarks/distributed.py --quick         # a smaller scenario (smoke test)
@@ -6,7 +6,9 @@
 Each configuration runs `dmo_nb run --scenario synthetic` from an empty directory and reads the stage times from its
 `report.json` (single-task stage, planning, group stage) next to the command's wall time (process start-up and data
 generation included). The arithmetic of one thread per process is the same as a one-process run at one thread, so
-those two reports must agree exactly; the script checks it. Run it on an otherwise idle machine."""
+those two reports must agree exactly; the script checks it. A data-parallel launch (`--parallel data`: every network on
+both processes, half of every batch each) splits the batch-norm statistics, so its report is another run's; the table
+gives its groups and accuracy beside the others. Run it on an otherwise idle machine."""
 import argparse, json, os, shutil, subprocess, sys, tempfile, time
 from pathlib import Path
 
@@ -24,7 +26,8 @@ def main(quick:bool=False, out_md:Path=ROOT/'results'/'distributed.md'):
     args = ['--scenario', 'synthetic'] + (['--n-train', '300', '--n-test', '100', '--epochs', '2', '--ft-epochs', '2'] if quick else [])
     run = [str(BIN/'dmo_nb'), 'run'] + args
     tr = [str(BIN/'torchrun'), '--standalone', '--nproc_per_node', '2', '-m', 'dmo_nb', 'run'] + args
-    cases = [('1 process, 2 threads', run, 2), ('1 process, 1 thread', run, 1), ('torchrun, 2 processes x 1 thread', tr, 1)]
+    cases = [('1 process, 2 threads', run, 2), ('1 process, 1 thread', run, 1), ('torchrun, 2 processes x 1 thread', tr, 1),
+             ('torchrun, 2 processes x 1 thread, --parallel data', tr + ['--parallel', 'data'], 1)]
     tmp = Path(tempfile.mkdtemp()); res = {}
     for name, cmd, th in cases:
         res[name] = one(cmd, th, tmp/name.replace(' ', '_').replace(',', ''))
@@ -34,7 +37,7 @@ def main(quick:bool=False, out_md:Path=ROOT/'results'/'distributed.md'):
     two = {k: res[cases[0][0]]['report'][k] == res[cases[2][0]]['report'][k] for k in keys}
     acc = lambda r: r['report']['accuracy']['dmo_avg']
     base = res[cases[0][0]]
-    lines = [f'# Task-parallel runs on this machine ({os.cpu_count()} cores)', '',
+    lines = [f'# Task- and data-parallel runs on this machine ({os.cpu_count()} cores)', '',
              f'`python benchmarks/distributed.py{" --quick" if quick else ""}`: `dmo_nb run {" ".join(args)}` from an empty directory, '
              'stage times from `report.json`, wall time of the whole command (start-up and data generation included).', '',
              '| configuration | wall (s) | single-task stage (s) | plan (s) | group stage (s) | speed-up of the single-task stage | speed-up, wall |',
@@ -49,7 +52,11 @@ def main(quick:bool=False, out_md:Path=ROOT/'results'/'distributed.md'):
               + ', '.join(f'{k} {"identical" if v else "DIFFERENT"}' for k, v in same.items()) + '.',
               'Against one process at 2 threads (other arithmetic: another summation order): '
               + ', '.join(f'{k} {"identical" if v else "different"}' for k, v in two.items())
-              + f'; DMO average accuracy {acc(res[cases[0][0]]):.2f} (2 threads) and {acc(res[cases[2][0]]):.2f} (torchrun).']
+              + f'; DMO average accuracy {acc(res[cases[0][0]]):.2f} (2 threads) and {acc(res[cases[2][0]]):.2f} (torchrun).',
+              f'Data-parallel (each network on both processes, batch-norm statistics per process): groups '
+              f'{"identical" if res[cases[3][0]]["report"]["groups"] == g else "different"}: {res[cases[3][0]]["report"]["groups"]}; '
+              f'DMO average accuracy {acc(res[cases[3][0]]):.2f}, single-task {res[cases[3][0]]["report"]["accuracy"]["single_avg"]:.2f} '
+              f'(one process at 2 threads: {res[cases[0][0]]["report"]["accuracy"]["single_avg"]:.2f}).']
     out_md.parent.mkdir(parents=True, exist_ok=True); out_md.write_text('\n'.join(lines) + '\n'); print('\n'.join(lines))
     shutil.rmtree(tmp, ignore_errors=True)
     if not all(same.values()): sys.exit('the two-process run differs from the one-process run at the same arithmetic')

@@ -289,11 +289,13 @@ def task_loader(task:Task, # the task
                 channels_last:bool=False, # channels-last memory format
                 seed:int=None, # seed of the shuffling order
                 limit:int=None, # only the first `limit` images of the split
+                index=None, # only these images of the split, in this order (e.g. one process's `dmo_nb.distrib.shard`)
                )->TensorDL:
     "A `TensorDL` over `task`'s train or test split, augmenting whole batches on `device`."
     check_int('bs', bs, 1)
     x, y = (task.x_train, task.y_train) if train else (task.x_test, task.y_test)
     if limit is not None: x, y = x[:limit], y[:limit]
+    if index is not None: i = torch.as_tensor(list(index), dtype=torch.long); x, y = x[i], y[i]   # normalised with the whole split's statistics
     if device is not None and torch.device(device) != x.device:
         # the whole split moves once, as uint8; batches are then gathered and augmented where they live
         x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)

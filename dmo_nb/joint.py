@@ -58,7 +58,9 @@ class AuxLoss(Callback):
     "Add the model's own training penalty, `model.aux_loss()`, to the back-propagated loss when the model has one."
     order = 6
     def after_loss(self):
-        f = getattr(self.learn.model, 'aux_loss', None)
+        m = self.learn.model
+        if isinstance(m, nn.parallel.DistributedDataParallel): m = m.module   # data-parallel: the network DDP wraps
+        f = getattr(m, 'aux_loss', None)
         if self.training and f is not None: self.learn.loss_grad = self.learn.loss_grad + f()
 
 # %% ../nbs/05a_joint.ipynb #d5354cef

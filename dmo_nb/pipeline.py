@@ -5,12 +5,13 @@
 # %% ../nbs/10_pipeline.ipynb #247fc587
 from __future__ import annotations
 import dataclasses, inspect, time
+from contextlib import nullcontext
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import numpy as np, torch
 from .core import (atomic_save, atomic_write_json, load_json, stable_hash, open_manifest, clean_tmp, reusable, safe_load, discard,
                          artifact_lock, check_choice, check_int, check_number, is_number)
-from .distrib import init_distributed, world_size, rank, is_main, barrier, my_share, main_run_lock
+from .distrib import init_distributed, world_size, rank, is_main, barrier, broadcast, my_share, main_run_lock
 from .data import Scenario
 from .datasets import SCENARIOS, get_scenario, imagenet_resnet18_state, imagenet_weights_path
 from .models import resnet, MultiHeadNet, n_params, prunable, DEPTHS
@@ -26,11 +27,12 @@ from .weighting import WEIGHTINGS, make_weighting
 from .report import write_report, copy_report, results_table, FIGURES
 
 # %% auto #0
-__all__ = ['WEIGHT_MODES', 'ALWAYS', 'WHEN_SET', 'NETS', 'FLAG', 'FROM_ONE_CYCLE', 'STAGES', 'setting', 'Config',
-           'build_scenario', 'resolve', 'check_data_settings', 'config_key', 'init_key', 'single_key', 'log',
-           'stage_checkpoint', 'reuse_or_build', 'run_single', 'trained_net', 'similarity_inputs', 'make_plan',
-           'regroup_key', 'regroup_inputs', 'plan_key', 'build_group', 'run_groups', 'load_group', 'build_report',
-           'recipe', 'run', 'start_run', 'plan_and_run', 'run_plan', 'pick_task', 'run_stage']
+__all__ = ['WEIGHT_MODES', 'ALWAYS', 'WHEN_SET', 'NETS', 'FLAG', 'FROM_ONE_CYCLE', 'PARALLEL', 'STAGES', 'setting', 'Config',
+           'build_scenario', 'resolve', 'check_data_settings', 'config_key', 'init_key', 'single_key', 'single_path',
+           'missing_single', 'together', 'writes', 'log', 'stage_checkpoint', 'reuse_or_build', 'run_single',
+           'trained_net', 'similarity_inputs', 'make_plan', 'regroup_key', 'regroup_inputs', 'plan_key', 'build_group',
+           'run_groups', 'load_group', 'build_report', 'recipe', 'run', 'start_run', 'plan_and_run', 'run_plan',
+           'pick_task', 'run_stage']
 
 # %% ../nbs/10_pipeline.ipynb #20ec1625
 WEIGHT_MODES = ('cka', 'delta', 'final')
@@ -45,6 +47,7 @@ def setting(default, # the field's default
 NETS = dict(single=ALWAYS, baseline=ALWAYS)   # settings every trained network depends on
 FLAG = dict(single=WHEN_SET, baseline=WHEN_SET, group=WHEN_SET)   # runtime flags that change a trained network: keyed when set
 FROM_ONE_CYCLE = ('one_cycle',)   # runs made before the schedule was a setting trained one-cycle: their keys stay
+PARALLEL = ('tasks', 'data')
 
 # %% ../nbs/10_pipeline.ipynb #06927fbb
 @dataclass
@@ -90,6 +93,7 @@ class Config:
     amp:str=setting(None, **FLAG) # mixed precision on CUDA: 'bf16' or 'fp16'
     channels_last:bool=setting(False, **FLAG) # channels-last memory format
     compile:str=setting(None, **FLAG) # torch.compile mode of every trained network: 'default', 'reduce-overhead' (CUDA graphs) or 'max-autotune'
+    parallel:str=setting('tasks', single=('tasks',), group=('tasks',)) # how a launch of several processes (torchrun) shares the work: 'tasks' (each process trains whole networks, its share of them) or 'data' (every network trains on all the processes, each a `bs / N` share of every batch: DDP)
     seed:int=setting(0, init=ALWAYS, group=ALWAYS, **NETS) # seed of data, initialisation and batch order
     device:str=None # 'cuda', 'cpu', ... (default: cuda if available)
     quiet:bool=False # no progress bars or epoch tables
@@ -106,7 +110,7 @@ class Config:
         check_number('min_layer_keep', self.min_layer_keep, 0, 1)
         check_choice('reading', self.reading, READINGS); check_choice('weighting', self.weighting, tuple(WEIGHTINGS))
         check_choice('weight_mode', self.weight_mode, WEIGHT_MODES); check_choice('amp', self.amp, AMP_MODES)
-        check_choice('compile', self.compile, COMPILE_MODES)
+        check_choice('compile', self.compile, COMPILE_MODES); check_choice('parallel', self.parallel, PARALLEL)
         if self.pretrained and ((self.depth or 18) != 18 or (self.width or 64) != 64):
             raise ValueError('`pretrained` needs the standard ResNet-18: `depth` 18 and `width` 64')
         if self.independent_init and self.weight_mode == 'delta':
@@ -141,7 +145,8 @@ class Config:
     def recipe(self)->Recipe:
         "How the single-task networks (and the baselines) train, with the runtime options."
         return Recipe(epochs=self.epochs, bs=self.bs, lr=self.lr, wd=self.wd, mom=self.mom, schedule=self.schedule, seed=self.seed,
-                      device=self.device, quiet=self.quiet, amp=self.amp, channels_last=self.channels_last, compile=self.compile)
+                      device=self.device, quiet=self.quiet, amp=self.amp, channels_last=self.channels_last, compile=self.compile,
+                      ddp=self.parallel == 'data')
     def ft_recipe(self)->Recipe:
         "How the group networks fine-tune: the single-task recipe with `ft_epochs` and `ft_lr`."
         return dataclasses.replace(self.recipe(), epochs=self.ft_epochs, lr=self.ft_lr)
@@ -233,6 +238,31 @@ def single_key(cfg:Config, task:str)->str:
     "Hash of everything that determines the single-task network of `task`."
     return stable_hash(dict(task=task, **config_key(cfg, 'single')))
 
+# %% ../nbs/10_pipeline.ipynb #2e270e4a
+def single_path(cfg:Config, # resolved config
+                task:str, # a task name
+               )->Path:
+    "Where the run keeps the single-task network of `task` for these settings."
+    return Path(cfg.out)/'single'/f'{task}-{single_key(cfg, task)}.pt'
+
+def missing_single(cfg:Config, # resolved config
+                   names:list, # task names
+                   verify:bool=True, # check each file's digest (False: only that it exists, which is instant)
+                  )->list:
+    "The tasks of `names` whose single-task network is not there (or, with `verify`, does not prove itself)."
+    return [t for t in names if not (reusable(single_path(cfg, t), 'it must be retrained') if verify else single_path(cfg, t).exists())]
+
+# %% ../nbs/10_pipeline.ipynb #cebe434a
+def together(cfg:Config, # resolved config
+            )->bool:
+    "True when every process of the launch trains each network with the others (`parallel` 'data' and several processes)."
+    return cfg.parallel == 'data' and world_size() > 1
+
+def writes(cfg:Config, # resolved config
+          )->bool:
+    "True if this process writes the artifacts it builds: always, except the ranks other than 0 of a data-parallel launch."
+    return is_main() or not together(cfg)
+
 # %% ../nbs/10_pipeline.ipynb #3e9aa89c
 def log(cfg:Config, # the run's config (nothing is printed when `cfg.quiet`)
         *msg, # what to print
@@ -240,6 +270,7 @@ def log(cfg:Config, # the run's config (nothing is printed when `cfg.quiet`)
        ):
     "Print a progress line of the pipeline unless the run is quiet."
     if cfg.quiet: return
+    every_rank = every_rank and not together(cfg)   # data-parallel: every rank does the same work; rank 0 speaks for all
     if world_size() == 1: print(*msg, flush=True)
     elif every_rank: print(f'[rank {rank()}]', *msg, flush=True)
     elif is_main(): print(*msg, flush=True)
@@ -250,7 +281,8 @@ def stage_checkpoint(cfg:Config, # resolved config
                      prefix:str, # how the log names what is trained, e.g. '[group 0]'
                     )->Checkpoint:
     "The `Checkpoint` of one training of the run (saying so when it resumes); delete the file once the artifact is written."
-    if reusable(path, 'starting that training afresh'): log(cfg, f'{prefix} resuming from {path}', every_rank=True)
+    if writes(cfg) and reusable(path, 'starting that training afresh'): log(cfg, f'{prefix} resuming from {path}', every_rank=True)
+    if together(cfg): barrier()   # rank 0 has set a damaged checkpoint aside before any rank reads it
     return Checkpoint(path, cfg.checkpoint_s)
 
 # %% ../nbs/10_pipeline.ipynb #99fac997
@@ -264,14 +296,21 @@ def reuse_or_build(cfg:Config, # resolved config
                   )->tuple:
     "Reuse a finished result or build it (checkpointed, saved atomically, checkpoint removed): (result, reused)."
     result = Path(result); is_json = result.suffix == '.json'
-    with artifact_lock(result, f'building {prefix.strip(":")}'):   # one writer; a second one waits, then reuses
-        if all(reusable(p, again) for p in (weights, result) if p is not None):
-            res = load_json(result) if is_json else safe_load(result)   # `reusable` has just verified it
+    read = lambda: load_json(result) if is_json else safe_load(result)
+    # one writer; a second one waits, then reuses. Data-parallel, rank 0 decides and writes for the ranks that build with it
+    with artifact_lock(result, f'building {prefix.strip(":")}') if writes(cfg) else nullcontext():
+        ok = writes(cfg) and all(reusable(p, again) for p in (weights, result) if p is not None)
+        if together(cfg): ok = broadcast(ok)
+        if ok:
+            res = read()   # `reusable` has just verified it
             if fits is None or fits(res): return res, True
         ck = result.with_suffix('.ckpt')   # finished epochs survive a kill; gone once the result is written
         res = build(stage_checkpoint(cfg, ck, prefix))
-        (atomic_write_json if is_json else atomic_save)(res, result); discard(ck)
-        return res, False
+        if writes(cfg): (atomic_write_json if is_json else atomic_save)(res, result); discard(ck)
+    if together(cfg):
+        barrier()
+        if not writes(cfg): res = read()   # every rank returns what rank 0 wrote
+    return res, False
 
 # %% ../nbs/10_pipeline.ipynb #f97e191d
 def run_single(cfg:Config, # resolved config
@@ -292,7 +331,7 @@ def run_single(cfg:Config, # resolved config
             log(cfg, f'[single] training {t.name} ({i+1}/{len(sc)}): {len(t.x_train)} images, {cfg.epochs} epochs', every_rank=True)
             start = shared_init(cfg.depth, cfg.width, seed=stable_hash([cfg.seed, t.name], 8)) if cfg.independent_init else init
             return train_single(t, start, cfg.depth, cfg.width, cfg.recipe(), checkpoint=ck)
-        a, was = reuse_or_build(cfg, out/f'{t.name}-{single_key(cfg, t.name)}.pt', build, f'[single] {t.name}:', f'retraining {t.name}')
+        a, was = reuse_or_build(cfg, single_path(cfg, t.name), build, f'[single] {t.name}:', f'retraining {t.name}')
         arts.append(a)
         if was: reused.append(t.name)
         else: log(cfg, f'[single] {t.name}: test accuracy {a["test_acc"]:.2f}% ({a["time_s"]:.1f}s)', every_rank=True)
@@ -384,7 +423,7 @@ def build_group(cfg:Config, # resolved config
                 states:list, # their single-task networks' states
                 init:dict, # shared initialisation
                 plan:dict, # from `make_plan`
-                weights, # where the group's sparse network goes
+                weights, # where the group's sparse network goes (None: not saved; a data-parallel rank other than 0)
                 checkpoint, # the fine-tuning's `Checkpoint`
                 cbs:list=None, # extra fastai callbacks for fine-tuning
                 prefix:str='[group]', # how the log names the group
@@ -404,7 +443,8 @@ def build_group(cfg:Config, # resolved config
     ft = finetune_group(net, tasks, union, cfg.ft_recipe(), cfg.reg, make_weighting(cfg.weighting, len(tasks), **cfg.weighting_options()),
                         checkpoint=checkpoint, cbs=cbs)
     net.load_state_dict(ft['state'])
-    nbytes = save_sparse(net.state_dict(), list(prunable(net)), weights, meta=dict(depth=cfg.depth, width=cfg.width, heads={t.name: t.n_classes for t in tasks}))
+    nbytes = None if weights is None else save_sparse(net.state_dict(), list(prunable(net)), weights,
+                                                      meta=dict(depth=cfg.depth, width=cfg.width, heads={t.name: t.n_classes for t in tasks}))
     unpruned = count_params(net.backbone)['unpruned']
     per_task = {t.name: sum(int(v.sum()) for v in mk.values()) + unpruned + n_params(net.heads[t.name]) for t, mk in zip(tasks, masks)}
     log(cfg, f'{prefix} done: ' + ', '.join(f'{k} {v:.2f}%' for k, v in ft['test_acc'].items()) + f' ({ft["time_s"]:.1f}s)', every_rank=True)
@@ -428,7 +468,8 @@ def run_groups(cfg:Config, # resolved config
     for gi, g in enumerate(plan['groups']):
         if only is not None and gi not in only: continue
         gp, pre = run_dir/f'group_{gi}.pt', f'[group {gi}]'
-        build = lambda ck: build_group(cfg, [by_name[n][0] for n in g], [by_name[n][1]['state'] for n in g], init, plan, gp, ck, cbs, pre)
+        build = lambda ck: build_group(cfg, [by_name[n][0] for n in g], [by_name[n][1]['state'] for n in g], init, plan,
+                                       gp if writes(cfg) else None, ck, cbs, pre)
         res, was = reuse_or_build(cfg, run_dir/f'group_{gi}.json', build, pre, f'fine-tuning group {gi} again', weights=gp,
                                   fits=lambda r: r['tasks'] == g)
         if was: log(cfg, f'{pre} reusing finished group {g}')
@@ -485,6 +526,9 @@ def run(cfg:Config=None, # settings (default: `Config()`)
     "Run DMO end to end (reusing finished artifacts) and write the report; return the report dict."
     cfg, sc = resolve(dataclasses.replace(cfg or Config(), **kwargs), sc)
     init_distributed(cfg.device)   # under torchrun (or any launcher): every rank runs this, each its share of the work
+    if together(cfg) and cfg.bs % world_size():
+        raise ValueError(f'`bs` ({cfg.bs}) must be a multiple of the {world_size()} processes of a data-parallel launch '
+                         f'(parallel "data"), which share every batch')
     with main_run_lock(cfg.out, cfg.wait, 'dmo_nb run'):
         init, arts, timing = start_run(cfg, sc)
         return plan_and_run(cfg, sc, init, arts, timing)
@@ -509,7 +553,7 @@ def start_run(cfg:Config, # resolved config
 def _start_single(cfg, sc):
     torch.manual_seed(cfg.seed)
     t0 = time.time()
-    if world_size() > 1:   # each rank trains its share; then every rank reads them all
+    if world_size() > 1 and not together(cfg):   # each rank trains its share; then every rank reads them all
         run_single(cfg, sc, [sc.names[i] for i in my_share([len(t.x_train) for t in sc.tasks])]); barrier()
     init, arts = run_single(cfg, sc)
     return init, arts, dict(single_s=time.time() - t0)
@@ -543,7 +587,7 @@ def run_plan(cfg:Config, # resolved config
         log(cfg, '[plan] difficulty ' + ', '.join(f'{k} {v:.3f}' for k, v in plan['difficulty'].items()))
         log(cfg, f'[plan] groups {plan["groups"]}')
         t2 = time.time()
-        if world_size() > 1:   # each rank fine-tunes its share of the groups; then every rank reads them all
+        if world_size() > 1 and not together(cfg):   # each rank fine-tunes its share of the groups; then every rank reads them all
             size = {t.name: len(t.x_train) for t in sc.tasks}
             run_groups(cfg, sc, init, arts, plan, run_dir, cbs, my_share([sum(size[n] for n in g) for g in plan['groups']])); barrier()
         groups = run_groups(cfg, sc, init, arts, plan, run_dir, cbs); timing['groups_s'] = time.time() - t2
@@ -590,7 +634,7 @@ def run_stage(cfg:Config, # settings
     if stage == 'single':
         torch.manual_seed(cfg.seed)
         return run_single(cfg, sc, names)[1]
-    missing = [t for t in sc.names if not reusable(Path(cfg.out)/'single'/f'{t}-{single_key(cfg, t)}.pt', 'it must be retrained')]
+    missing = missing_single(cfg, sc.names)
     if missing: raise ValueError(f'single-task networks missing for {missing}: run stage `single` for them first '
                                  f'(dmo_nb run --stage single --task NAME, same settings)')
     init, arts = run_single(cfg, sc)

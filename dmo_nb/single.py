@@ -14,6 +14,7 @@ from fastai.metrics import accuracy
 from .data import Task, task_loader
 from .models import resnet, MultiHeadNet, n_params
 from .train import Recipe, LossCurve, make_learner, fit, checkpoint_cbs, finished_model
+from .distrib import is_data_parallel, shard, gather_by_index
 
 # %% auto #0
 __all__ = ['shared_init', 'task_net', 'single_learner', 'sample_losses', 'test_accuracy', 'train_single']
@@ -60,10 +61,16 @@ def sample_losses(learn:Learner, # a trained learner
                   task:Task, # the task whose training samples are scored
                   bs:int=256, # batch size of the pass
                  )->np.ndarray:
-    "Per-sample cross-entropy of every training image, in eval mode and without augmentation."
-    dl = task_loader(task, train=True, bs=bs, device=learn.dls.device, augment=False, shuffle=False)
-    _, _, losses = learn.get_preds(dl=dl, with_loss=True)
-    return losses.float().numpy()
+    "Per-sample cross-entropy of every training image, in eval mode and without augmentation (data-parallel: gathered)."
+    return _scored(learn, task, True, bs, lambda preds, targs, losses: losses.float()).numpy()
+
+def _scored(learn, task, train, bs, score):
+    "`score(preds, targs, losses)` of every image of a split, in order; data-parallel, each rank scores its `shard` and all are gathered."
+    n = len(task.x_train if train else task.x_test)
+    idx = shard(n) if is_data_parallel(learn) else None
+    dl = task_loader(task, train=train, bs=bs, device=learn.dls.device, augment=False, shuffle=False, index=idx)
+    res = score(*learn.get_preds(dl=dl, with_loss=True))
+    return res if idx is None else gather_by_index(res, n)
 
 # %% ../nbs/02_single.ipynb #345ac5fa
 @torch.no_grad()
@@ -71,10 +78,8 @@ def test_accuracy(learn:Learner, # a trained learner
                   task:Task, # the task whose test split is scored
                   bs:int=256, # batch size of the pass
                  )->float:
-    "Test accuracy of `learn`'s model on `task`, in percent."
-    dl = task_loader(task, train=False, bs=bs, device=learn.dls.device)
-    preds, targs = learn.get_preds(dl=dl)
-    return float((preds.argmax(1) == targs).float().mean() * 100)
+    "Test accuracy of `learn`'s model on `task`, in percent (data-parallel: over every rank's share of the test images)."
+    return float(_scored(learn, task, False, bs, lambda preds, targs, losses: (preds.argmax(1) == targs).float()).mean() * 100)
 
 # %% ../nbs/02_single.ipynb #54c9d202
 def train_single(task:Task, # the task to learn

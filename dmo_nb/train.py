@@ -5,6 +5,7 @@
 # %% ../nbs/01a_train.ipynb #7496c3c3
 from __future__ import annotations
 import dataclasses, random, sys, time, warnings
+from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -16,7 +17,10 @@ from fastai.callback.core import Callback
 from fastai.callback.schedule import ParamScheduler, SchedCos
 from fastai.callback.fp16 import MixedPrecision
 from fastai.optimizer import OptimWrapper
-from fastai.torch_core import norm_bias_params
+from torch.nn.parallel import DistributedDataParallel
+import torch.distributed as dist
+from .distrib import DataParallel, ShardDL, is_data_parallel, launch_env, world_size
+from fastai.torch_core import norm_bias_params, num_distrib, rank_distrib
 
 # %% auto #0
 __all__ = ['AMP_MODES', 'COMPILE_MODES', 'SCHEDULES', 'Recipe', 'LossCurve', 'speed_cbs', 'check_compile', 'prepare_model',
@@ -39,6 +43,7 @@ class Recipe:
     amp:str=None # mixed precision: 'bf16' or 'fp16' (CUDA), None: fp32
     channels_last:bool=False # channels-last memory format for model and batches
     compile:str=None # `torch.compile` mode of the network ('default', 'reduce-overhead', 'max-autotune'), None: eager
+    ddp:bool=False # in a launch of several processes, train data-parallel: every process a `bs / N` share of every batch (`dmo_nb.distrib.DataParallel`)
 
     @classmethod
     def of(cls,
@@ -63,7 +68,9 @@ class LossCurve(Callback):
     def after_batch(self): self.buf.append(self.learn.loss.detach().float())
     def after_train(self):
         if not self.buf: return
-        v = torch.stack(self.buf).cpu().tolist()
+        v = torch.stack(self.buf)
+        if num_distrib() > 1: dist.all_reduce(v); v /= num_distrib()   # data-parallel: the loss of the whole batch, every rank's share
+        v = v.cpu().tolist()
         self.learn.batch_losses += v; self.learn.epoch_losses.append(float(np.mean(v)))
     def state_dict(self): return dict(batch_losses=list(self.learn.batch_losses), epoch_losses=list(self.learn.epoch_losses))
     def load_state_dict(self, d):
@@ -158,9 +165,10 @@ def make_learner(dls, # fastai `DataLoaders`
                 )->Learner:
     "The `Learner` of one training: `model` prepared for `recipe`'s runtime options, SGD, and the callbacks in a fixed order."
     dev = torch.device(recipe.device or 'cpu')
+    ddp = [DataParallel()] if recipe.ddp and world_size() > 1 else []
     return Learner(dls, prepare_model(model, dev, recipe.channels_last, recipe.compile), loss_func=loss_func,
                    opt_func=partial(sgd, mom=recipe.mom), splitter=wd_groups, lr=recipe.lr, wd=recipe.wd, metrics=metrics,
-                   cbs=list(own or []) + speed_cbs(recipe.amp) + list(cbs or []))
+                   cbs=list(own or []) + speed_cbs(recipe.amp) + ddp + list(cbs or []))
 
 # %% ../nbs/01a_train.ipynb #24715cd6
 SCHEDULES = ('cos', 'one_cycle')
@@ -209,6 +217,10 @@ def fit(learn:Learner, # the learner to train
     else:
         hi, lo = round(min(mom + 0.05, 0.99), 10), round(max(mom - 0.05, 0.), 10)   # fastai's (0.95, 0.85, 0.95) at mom 0.9
         go = lambda: learn.fit_one_cycle(epochs, lr, moms=(hi, lo, hi), cbs=cbs, start_epoch=start)
+    ddp = is_data_parallel(learn)
+    with launch_env() if ddp else nullcontext(): _run_fit(learn, go, quiet or (ddp and rank_distrib() > 0), label)
+
+def _run_fit(learn, go, quiet, label):
     if quiet:
         with learn.no_logging(), learn.no_bar(): go()
     elif sys.stdout.isatty() or 'ipykernel' in sys.modules: go()
@@ -225,7 +237,8 @@ def fit(learn:Learner, # the learner to train
 # %% ../nbs/01a_train.ipynb #35f8fed7
 def _loader_rngs(dls)->list:
     "The `random.Random` of every data loader (a multi-task loader holds one per task)."
-    return [d for dl in (dls.train, dls.valid) for d in getattr(dl, 'loaders', [dl])]
+    dls = [d for dl in (dls.train, dls.valid) for d in getattr(dl, 'loaders', [dl])]
+    return [d.dl if isinstance(d, ShardDL) else d for d in dls]   # a data-parallel fit's shares keep their loader's order
 
 class Checkpoint(Callback):
     "Save the training state atomically after epochs (at most every `every_s` seconds) and resume a killed fit from it."
@@ -268,9 +281,10 @@ class Checkpoint(Callback):
             if k in ck['callbacks']: cb.load_state_dict(ck['callbacks'][k])
         if ck.get('scaler') and getattr(self.learn, 'scaler', None) is not None: self.learn.scaler.load_state_dict(ck['scaler'])
     def after_epoch(self):
-        if self.epoch < self.skip: return
+        if self.epoch < self.skip or rank_distrib() > 0: return   # data-parallel: every rank holds the same state; rank 0 saves it
         if self.epoch < self.n_epoch - 1 and time.time() - self.last < self.every_s: return
-        atomic_save(dict(n_epoch=self.n_epoch, epoch=self.epoch, model=self.learn.model.state_dict(), opt=self.learn.opt.state_dict(),
+        m = self.learn.model.module if isinstance(self.learn.model, DistributedDataParallel) else self.learn.model
+        atomic_save(dict(n_epoch=self.n_epoch, epoch=self.epoch, model=m.state_dict(), opt=self.learn.opt.state_dict(),
                          loader_rngs=[dl.rng.getstate() for dl in _loader_rngs(self.dls)], torch_rng=torch.get_rng_state(),
                          cuda_rng=torch.cuda.get_rng_state_all() if torch.cuda.is_initialized() else None,
                          callbacks={k: cb.state_dict() for k, cb in self._stateful().items()},

@@ -18,7 +18,7 @@ from fastai.callback.core import Callback
 from .measure import check_alpha
 from .group import check_tau_sim, similarity_graph
 from .prune import check_tau
-from .pipeline import Config, resolve, run_single, single_key, regroup_inputs, make_plan, run_plan
+from .pipeline import Config, resolve, run_single, missing_single, regroup_inputs, make_plan, run_plan
 
 # %% auto #0
 __all__ = ['SLIDERS', 'RankCache', 'StopFit', 'AppProgress', 'html_table', 'RegroupApp', 'regroup']
@@ -87,7 +87,7 @@ class RegroupApp:
         cfg = Config.from_dict({**load_json(run_dir/'config.json'), 'out': str(run_dir), 'quiet': True})
         self.cfg, self.sc = resolve(cfg)
         self.run_dir, self.figures, self._single = run_dir, figures, None
-        missing = [t for t in self.sc.names if not self._single_path(t).exists()]   # verified when a launch reads them
+        missing = missing_single(self.cfg, self.sc.names, verify=False)   # verified when a launch reads them
         if missing: raise FileNotFoundError(self._missing(missing))
         # what the run kept when it planned; a run made before that is measured once now (reading its networks)
         inp = regroup_inputs(self.cfg, self.sc, build=False) or regroup_inputs(self.cfg, self.sc, self.init, self.arts)
@@ -98,14 +98,13 @@ class RegroupApp:
         self.update()
 
     # ---- the single-task stage, read only when needed
-    def _single_path(self, t:str)->Path: return self.run_dir/'single'/f'{t}-{single_key(self.cfg, t)}.pt'
     def _missing(self, names:list)->str:
         return (f'single-task networks missing for {names}: run `dmo_nb run --config {self.run_dir/"config.json"} '
                 f'--out {self.run_dir}` first (the run\'s own settings)')
     def _single_stage(self)->tuple:
         "(init, artifacts) of the single-task stage, read and verified at the first need: the app never trains them."
         if self._single is None:
-            missing = [t for t in self.sc.names if not reusable(self._single_path(t), 'it must be retrained')]
+            missing = missing_single(self.cfg, self.sc.names)
             if missing: raise FileNotFoundError(self._missing(missing))
             self._single = run_single(self.cfg, self.sc)
         return self._single

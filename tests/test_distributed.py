@@ -1,6 +1,6 @@
 """Many processes, one run directory, on the CPU with gloo: `torchrun --nproc_per_node 2` equals one process, each rank
 trains its share; fan-out pieces started side by side (as a Slurm array would) and a final run equal it too."""
-import json, os, re, subprocess, sys
+import dataclasses, json, os, re, subprocess, sys
 from pathlib import Path
 import pytest
 
@@ -70,11 +70,13 @@ def test_compare_refuses_a_multi_process_launch():
                        capture_output=True, text=True)
     assert r.returncode != 0 and '`dmo_nb compare` runs in one process' in r.stderr, r.stderr[-1000:]
 
-def test_a_killed_launch_resumes(tmp_path):
+@pytest.mark.parametrize('parallel', ['tasks', 'data'])
+def test_a_killed_launch_resumes(tmp_path, parallel):
     "SIGKILL every rank while a network is between epochs: the next launch resumes it and reuses what was finished."
     import signal, time
-    longer = [*TINY, '--epochs', '4', '--ft-epochs', '4']
-    dmo('run', *longer, '--quiet', out=tmp_path/'ref')   # one process, uninterrupted
+    longer = [*TINY, '--epochs', '4', '--ft-epochs', '4', '--parallel', parallel]
+    # uninterrupted: one process for task parallelism (the same arithmetic), the same launch for data parallelism
+    dmo('run', *longer, '--quiet', out=tmp_path/'ref', torchrun=parallel == 'data')
     d = tmp_path/'run'
     cmd = [str(BIN/'torchrun'), '--standalone', '--nproc_per_node', '2', '-m', 'dmo_nb', 'run', *longer,
            '--checkpoint-s', '0', '--out', str(d), '--quiet']
@@ -91,3 +93,77 @@ def test_a_killed_launch_resumes(tmp_path):
     assert 'resuming from' in r.stdout, r.stdout[-2000:]   # the network in training goes on from its checkpoint
     for k in SAME: assert report(d)[k] == report(tmp_path/'ref')[k], k
     assert not list(d.rglob('*.ckpt')) and not list(d.rglob('.*.tmp'))
+
+DDP_SCRIPT = '''
+import sys, torch
+from fastai.callback.core import Callback
+from dmo_nb.data import synthetic_task
+from dmo_nb.distrib import init_distributed, rank
+from dmo_nb.single import shared_init, task_net, single_learner, sample_losses, test_accuracy
+from dmo_nb.train import Recipe, fit
+init_distributed('cpu')
+class Seen(Callback):
+    "The size of every training batch this rank saw."
+    def before_fit(self): self.sizes = []
+    def after_batch(self):
+        if self.training: self.sizes.append(len(self.yb[0]))
+task = synthetic_task('digits', n_train=203, n_test=51)   # odd sizes: the ranks' shares differ by one image
+torch.manual_seed(0)
+seen = Seen()
+learn = single_learner(task, task_net(task, shared_init(10, 8), 10, 8), Recipe(epochs=2, bs=32, lr=0.05, ddp=True, quiet=True), cbs=[seen])
+fit(learn, 2, 0.05, quiet=True)
+torch.save(dict(state=learn.model.state_dict(), sizes=seen.sizes, batch_losses=learn.batch_losses,
+                losses=torch.from_numpy(sample_losses(learn, task)), acc=test_accuracy(learn, task)), f'{sys.argv[1]}/rank{rank()}.pt')
+'''
+
+def test_ddp_one_task_two_processes(tmp_path):
+    "fastai's DDP under torchrun (gloo): each rank half of every batch, one network, and per-sample losses of every image once."
+    import torch
+    from dmo_nb.data import synthetic_task
+    from dmo_nb.single import shared_init, task_net, single_learner, sample_losses, test_accuracy
+    from dmo_nb.train import Recipe
+    (tmp_path/'ddp.py').write_text(DDP_SCRIPT)
+    r = subprocess.run([str(BIN/'torchrun'), '--standalone', '--nproc_per_node', '2', str(tmp_path/'ddp.py'), str(tmp_path)],
+                       env=ENV, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    a, b = (torch.load(tmp_path/f'rank{i}.pt') for i in (0, 1))
+    # the recipe's batch of 32 is shared: 16 images per rank per step, 203 // 2 // 16 = 6 steps an epoch on both ranks
+    assert a['sizes'] == b['sizes'] == [16] * 12, (a['sizes'], b['sizes'])
+    # the gradients were averaged: both ranks hold one network (batch-norm statistics included), one loss curve
+    assert a['state'].keys() == b['state'].keys() and all(torch.equal(a['state'][k], b['state'][k]) for k in a['state'])
+    assert a['batch_losses'] == b['batch_losses'] and len(a['batch_losses']) == 12
+    # per-sample losses: one per training image, in order, gathered from both ranks' shares; one process scores the same
+    task = synthetic_task('digits', n_train=203, n_test=51)
+    net = task_net(task, shared_init(10, 8), 10, 8); net.load_state_dict(a['state'])
+    learn = single_learner(task, net, Recipe(quiet=True))
+    assert len(a['losses']) == 203 and torch.equal(a['losses'], b['losses'])
+    assert torch.allclose(a['losses'], torch.from_numpy(sample_losses(learn, task)), atol=1e-5)
+    assert a['acc'] == b['acc'] == test_accuracy(learn, task)
+
+def test_data_parallel_run_of_the_pipeline(tmp_path):
+    "`--parallel data`: every network trains on both ranks in turn; its per-sample losses cover every image once."
+    import torch
+    from dmo_nb.core import safe_load
+    from dmo_nb.pipeline import Config, resolve, trained_net
+    from dmo_nb.single import single_learner, sample_losses, test_accuracy
+    d = tmp_path/'run'
+    r = dmo('run', *TINY, '--parallel', 'data', out=d, torchrun=True)
+    assert '[rank' not in r.stdout, r.stdout[-2000:]   # no rank trains alone; rank 0 speaks for both
+    assert re.findall(r'\[single\] training (\w+)', r.stdout) == ['digits', 'digits_noisy', 'shapes', 'colors']
+    rep = report(d)
+    assert rep['config']['parallel'] == 'data' and len(rep['groups']) >= 2
+    cfg, sc = resolve(Config(**{**rep['config'], 'out': str(d)}))
+    init = safe_load(next((d/'single').glob('init-*.pt')))
+    for t in sc.tasks:
+        (f,) = (d/'single').glob(f'{t.name}-*.pt'); art = safe_load(f)
+        learn = single_learner(t, trained_net(cfg, t, init, art['state']), dataclasses.replace(cfg.recipe(), quiet=True))
+        assert len(art['sample_losses']) == len(t.x_train) == 200
+        assert torch.allclose(art['sample_losses'], torch.from_numpy(sample_losses(learn, t)), atol=1e-5), t.name
+        assert art['test_acc'] == test_accuracy(learn, t)
+    (run_dir,) = d.glob('dmo-*')   # rank 0 wrote every group's network and result once
+    assert sorted(p.name for p in run_dir.glob('group_*')) == sorted(f'group_{i}.{e}' for i in range(len(rep['groups'])) for e in ('json', 'pt'))
+    again = dmo('run', *TINY, '--parallel', 'data', out=d, torchrun=True)
+    assert 'training' not in again.stdout and 'fine-tuning' not in again.stdout, again.stdout[-2000:]
+    assert report(d)['accuracy'] == rep['accuracy']
+    bad = dmo('run', *TINY, '--parallel', 'data', '--bs', '33', out=tmp_path/'bad', torchrun=True, check=False)
+    assert bad.returncode != 0 and '`bs` (33) must be a multiple of the 2 processes' in bad.stderr, bad.stderr[-2000:]
