@@ -4,9 +4,9 @@
 
 # %% ../nbs/12_cli.ipynb #b0a7711f
 from __future__ import annotations
-import argparse, builtins, dataclasses, os, re, sys
+import argparse, builtins, dataclasses, os, re, sys, warnings
 from pathlib import Path
-from .core import load_json, RunDirBusy
+from .core import load_json, RunDirBusy, DiskFull
 from fastcore.docments import docments
 from .train import AMP_MODES, COMPILE_MODES, SCHEDULES
 from .measure import READINGS
@@ -14,6 +14,8 @@ from .weighting import WEIGHTINGS
 from .baselines import BASELINES
 from .pipeline import Config, WEIGHT_MODES, STAGES, resolve, run, run_stage
 from .compare import compare, sweep, check_methods, check_sizes, METHODS, SWEEP_WIDTHS, SWEEP_DEPTHS
+from .ablate import ablate, ABLATIONS
+from .deploy import export_model, load, DTYPES, BACKENDS
 
 # %% auto #0
 __all__ = ['CHOICES', 'main']
@@ -53,6 +55,26 @@ def _parser()->argparse.ArgumentParser:
     _config_flags(w); w.add_argument('--methods', nargs='+', default=None, help=f"methods, from: single dmo {' '.join(BASELINES)} (default: single soft dmo)")
     w.add_argument('--widths', nargs='+', type=int, default=None, help='first-layer filters to try (default: 16 32 64)')
     w.add_argument('--depths', nargs='+', type=int, default=None, help='depths to try (default: 10 14 18)')
+    a = sub.add_parser('ablate', help="DMO's controls on a finished run: compute-matched single-task, other groupings, uniform keep, "
+                                      're-initialised and random masks, sparse hard sharing (dmo_nb.ablate)')
+    a.add_argument('--out', required=True, help='a finished run directory (dmo_nb run --out ...); its config.json gives every setting')
+    a.add_argument('--ablations', nargs='+', default=None, metavar='NAME',
+                   help=f"rows to build, from: {' '.join(ABLATIONS)}, or partition:TASK+TASK|TASK (default: all)")
+    a.add_argument('--random-partitions', type=int, default=5, metavar='INT',
+                   help='with more than 4 tasks: random partitions of DMO\'s group sizes to try (default: 5)')
+    a.add_argument('--quiet', action=argparse.BooleanOptionalAction, default=None, help="no progress output (default: the run's)")
+    a.add_argument('--wait', action='store_true', help='wait for another writer of the run directory instead of stopping')
+    e = sub.add_parser('export', help="write a finished run's DMO model as one safetensors file (dmo_nb.deploy)")
+    e.add_argument('--out', required=True, help='a finished run directory')
+    e.add_argument('--to', required=True, metavar='FILE', help='the model file to write (.safetensors)')
+    e.add_argument('--dtype', default='float32', help=f"dtype of the surviving weights, one of: {', '.join(DTYPES)} (default: float32)")
+    q = sub.add_parser('predict', help='classify images with an exported model: one line per image (index, class, label)')
+    q.add_argument('--model', required=True, metavar='FILE', help='a file written by dmo_nb export')
+    q.add_argument('--task', required=True, metavar='NAME', help="the task the images are for (one of the model's tasks)")
+    q.add_argument('inputs', nargs='+', metavar='INPUT', help="an .npz with uint8 images under 'x' (or 'images', 'x_test'), or image files")
+    q.add_argument('--to', default=None, metavar='FILE', help='write the predictions there (CSV) instead of to standard output')
+    q.add_argument('--probs', action='store_true', help='add one column of probability per class')
+    q.add_argument('--backend', default='torch', help=f"one of: {', '.join(BACKENDS)} (default: torch)")
     return p
 
 def _flag_hint(msg:str)->str:
@@ -61,30 +83,88 @@ def _flag_hint(msg:str)->str:
         if m.group(1) in {f.name for f in dataclasses.fields(Config)}: return f"{msg} (flag --{m.group(1).replace('_', '-')})"
     return msg
 
+def _one_line(e:BaseException)->str:
+    "An error's message on one line, without fastai's callback prefix."
+    msg = str(e).split('\n\t')[-1] if str(e).startswith('Exception occured in') else str(e)
+    return ' '.join(msg.split())
+
+def _warn_line(message, category, filename, lineno, file=None, line=None):
+    "How the command line shows a warning: `dmo_nb: warning: ...` on one line, with no source line under it."
+    print(f'dmo_nb: warning: {" ".join(str(message).split())}', file=sys.stderr if file is None else file, flush=True)
+
 def main(argv:list=None, # command-line arguments (default: sys.argv[1:])
         )->int:
-    "Entry point of the `dmo_nb` console script: `run`, `compare` and `sweep`; a user error exits 2 with one line."
+    "Entry point of the `dmo_nb` console script; a user error exits 2 with one line, a full disk 1, a warning is one line."
+    with warnings.catch_warnings():   # Python callers keep normal warnings: this is undone on return
+        warnings.showwarning = _warn_line
+        return _main(argv)
+
+def _main(argv:list=None)->int:
     args = vars(_parser().parse_args(argv))
     cmd = args.pop('cmd')
-    extra = {k: args.pop(k) for k in ('methods', 'widths', 'depths', 'stage', 'task', 'group') if k in args}
-    try:
-        base = Config()
-        if 'config' in args:
-            f = args.pop('config')
-            if not Path(f).is_file(): raise FileNotFoundError(f'--config {f}: no such file')
-            base = Config.from_dict(load_json(f))
-        cfg, sc = resolve(dataclasses.replace(base, **args))   # every error before any work; the scenario is built once
-        if cmd != 'run': check_methods(extra.get('methods') or METHODS)
-        if cmd == 'sweep': check_sizes(extra.get('widths') or SWEEP_WIDTHS, extra.get('depths') or SWEEP_DEPTHS)
-        stage = extra.get('stage', 'all')
-        if stage == 'all' and (extra.get('task') is not None or extra.get('group') is not None):
-            raise ValueError('--task and --group pick a piece of one stage: give --stage single or --stage group too')
-        if cmd == 'run' and stage != 'all': run_stage(cfg, stage, extra.get('task'), extra.get('group'), sc=sc)
-        elif cmd == 'run': run(cfg, sc)
-        elif cmd == 'compare': compare(cfg, extra.get('methods'), sc=sc)
-        else: sweep(cfg, extra.get('widths'), extra.get('depths'), extra.get('methods'), sc=sc)
-    except (ValueError, FileNotFoundError, RunDirBusy) as e:   # user errors: one line, no traceback (DMO_NB_TRACEBACK=1 shows it)
+    if cmd == 'ablate': return _errors(lambda: ablate(args['out'], args['ablations'], args['random_partitions'], args['quiet'], args['wait']))
+    if cmd == 'export': return _errors(lambda: print(f"wrote {export_model(args['out'], args['to'], args['dtype'])}"))
+    if cmd == 'predict': return _errors(lambda: _predict(**args))
+    return _errors(lambda: _run(cmd, args))
+
+def _errors(work)->int:
+    "Run `work()`; a user error exits 2 with one line, a full disk 1 (DMO_NB_TRACEBACK=1 shows the traceback)."
+    try: work()
+    except (ValueError, FileNotFoundError, RunDirBusy) as e:
         if os.environ.get('DMO_NB_TRACEBACK'): raise
-        msg = str(e).split('\n\t')[-1] if str(e).startswith('Exception occured in') else str(e)   # fastai's callback prefix
-        print(f'dmo_nb: error: {_flag_hint(" ".join(msg.split()))}', file=sys.stderr); return 2
+        print(f'dmo_nb: error: {_flag_hint(_one_line(e))}', file=sys.stderr); return 2
+    except DiskFull as e:   # the run resumes once there is space: nothing half-written was kept
+        if os.environ.get('DMO_NB_TRACEBACK'): raise
+        print(f'dmo_nb: error: {_one_line(e)}', file=sys.stderr); return 1
     return 0
+
+def _images(inputs:list, size:tuple):
+    "uint8 images from one .npz, or from image files (each resized to `size`)."
+    if len(inputs) == 1 and inputs[0].endswith('.npz'):
+        import numpy as np
+        if not Path(inputs[0]).is_file(): raise FileNotFoundError(f'{inputs[0]}: no such file')
+        with np.load(inputs[0]) as z:
+            key = next((k for k in ('x', 'images', 'x_test') if k in z.files), None)
+            if key is None: raise ValueError(f"{inputs[0]} holds no images under 'x', 'images' or 'x_test' (it has {z.files})")
+            return z[key]
+    import numpy as np
+    from PIL import Image, UnidentifiedImageError
+    out = []
+    for f in inputs:
+        try:
+            with Image.open(f) as im: out.append(np.asarray(im.convert('RGB').resize((size[1], size[0]))))
+        except (FileNotFoundError, UnidentifiedImageError, OSError) as e: raise ValueError(f'{f}: not an image file ({type(e).__name__})') from None
+    return np.stack(out)
+
+def _predict(model:str, task:str, inputs:list, to:str=None, probs:bool=False, backend:str='torch'):
+    "Write one CSV line per image: index, class index, class name (and the probabilities with `probs`)."
+    m = load(model, backend=backend)
+    m._check_task(task)
+    pre = m.meta['preprocessing'][task]
+    x = _images(inputs, tuple(pre['size']))
+    p = m.predict(task, x, probs=True)
+    rows = ['index,class,label' + (''.join(f',p_{c}' for c in pre['classes']) if probs else '')]
+    for i, (k, row) in enumerate(zip(p.argmax(1).tolist(), p.tolist())):
+        rows.append(f"{i},{k},{pre['classes'][k]}" + (''.join(f',{v:.6g}' for v in row) if probs else ''))
+    text = '\n'.join(rows) + '\n'
+    if to is None: sys.stdout.write(text)
+    else: Path(to).write_text(text); print(f'wrote {len(rows) - 1} predictions to {to}', file=sys.stderr)
+
+def _run(cmd:str, args:dict):
+    "`run`, `compare` or `sweep` from the parsed flags."
+    extra = {k: args.pop(k) for k in ('methods', 'widths', 'depths', 'stage', 'task', 'group') if k in args}
+    base = Config()
+    if 'config' in args:
+        f = args.pop('config')
+        if not Path(f).is_file(): raise FileNotFoundError(f'--config {f}: no such file')
+        base = Config.from_dict(load_json(f))
+    cfg, sc = resolve(dataclasses.replace(base, **args))   # every error before any work; the scenario is built once
+    if cmd != 'run': check_methods(extra.get('methods') or METHODS)
+    if cmd == 'sweep': check_sizes(extra.get('widths') or SWEEP_WIDTHS, extra.get('depths') or SWEEP_DEPTHS)
+    stage = extra.get('stage', 'all')
+    if stage == 'all' and (extra.get('task') is not None or extra.get('group') is not None):
+        raise ValueError('--task and --group pick a piece of one stage: give --stage single or --stage group too')
+    if cmd == 'run' and stage != 'all': run_stage(cfg, stage, extra.get('task'), extra.get('group'), sc=sc)
+    elif cmd == 'run': run(cfg, sc)
+    elif cmd == 'compare': compare(cfg, extra.get('methods'), sc=sc)
+    else: sweep(cfg, extra.get('widths'), extra.get('depths'), extra.get('methods'), sc=sc)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #a069ec42
 from __future__ import annotations
-import json, os, pickle, shutil, socket, sys, tempfile, time, hashlib, warnings, zipfile
+import errno, json, os, pickle, re, shutil, socket, sys, tempfile, time, hashlib, warnings, zipfile
 from contextlib import contextmanager
 from pathlib import Path
 import numpy as np, torch
@@ -14,11 +14,42 @@ with warnings.catch_warnings():   # fastai scripts a few activations when first 
     import fastai.layers   # every dmo_nb module that builds on fastai imports `dmo_nb.core` first
 
 # %% auto #0
-__all__ = ['MANIFEST', 'MANIFEST_FORMAT', 'manifest_root', 'artifact_lock_path', 'file_digest', 'record', 'atomic_write', 'plain',
-           'atomic_save', 'atomic_write_json', 'atomic_write_text', 'atomic_copy', 'load_json', 'stable_hash',
-           'ArtifactError', 'safe_load', 'open_manifest', 'forget', 'discard', 'verify', 'reusable', 'load_artifact',
-           'RunDirBusy', 'run_lock', 'artifact_lock', 'clean_tmp', 'is_number', 'check_number', 'check_int',
-           'check_choice']
+__all__ = ['MANIFEST', 'MANIFEST_FORMAT', 'TMP_SUFFIX', 'LOCK_FILES', 'DiskFull', 'manifest_root', 'artifact_lock_path',
+           'file_digest', 'record', 'atomic_write', 'plain', 'atomic_save', 'atomic_write_json', 'atomic_write_text',
+           'atomic_copy', 'load_json', 'stable_hash', 'ArtifactError', 'safe_load', 'check_run_dir', 'open_manifest',
+           'forget', 'discard', 'verify', 'reusable', 'load_artifact', 'RunDirBusy', 'run_lock', 'artifact_lock',
+           'clean_tmp', 'is_number', 'check_number', 'check_int', 'check_choice']
+
+# %% ../nbs/00_core.ipynb #a23546ff
+class DiskFull(OSError):
+    "A write that found no space left on its file system; its message names the file and the free space."
+
+def _free(folder:Path)->str:
+    "The free space of `folder`'s file system, for people."
+    try: b = float(shutil.disk_usage(folder).free)
+    except OSError: return 'an unknown amount'
+    for unit in ('bytes', 'KiB', 'MiB', 'GiB'):
+        if b < 1024: return f'{b:.0f} {unit}' if unit == 'bytes' else f'{b:.1f} {unit}'
+        b /= 1024
+    return f'{b:.1f} TiB'
+
+def _no_space(e:BaseException)->bool:
+    "True for the errors a full disk (or quota) gives: ENOSPC, EDQUOT, and torch's zip writer's short write."
+    if isinstance(e, OSError): return e.errno in (errno.ENOSPC, errno.EDQUOT)
+    # torch reports a short write as "[enforce fail at inline_container.cc:...] . unexpected pos", without an errno
+    return isinstance(e, RuntimeError) and 'inline_container' in str(e) and 'unexpected pos' in str(e)
+
+@contextmanager
+def _space_for(path:Path, # the file being written
+               tmp=None, # its temporary file, removed before the free space is measured
+              ):
+    "Turn a write to `path` that runs out of space into one `DiskFull` that names `path` and the free space."
+    try: yield
+    except (OSError, RuntimeError) as e:
+        if not _no_space(e): raise
+        if tmp is not None and os.path.exists(tmp): os.remove(tmp)
+        raise DiskFull(f'no space left to write {path}: {_free(Path(path).parent)} free on its file system; '
+                       'nothing half-written is kept: free some space and run the same command again to resume') from None
 
 # %% ../nbs/00_core.ipynb #dec3efb3
 MANIFEST = 'manifest.json'
@@ -41,9 +72,14 @@ def _manifest(root:Path)->dict:
     except (FileNotFoundError, json.JSONDecodeError, UnicodeDecodeError): d = {}
     return d if isinstance(d, dict) and d.get('format') == MANIFEST_FORMAT else dict(format=MANIFEST_FORMAT, files={})
 
+TMP_SUFFIX = '.dmo_nb.tmp'   # every temporary file dmo_nb makes is `.<name>.<random>.dmo_nb.tmp` beside `<name>`
+
 def _write_manifest(root:Path, d:dict):
-    tmp = root/f'.{MANIFEST}.{os.getpid()}.tmp'
-    tmp.write_text(json.dumps(d, indent=1, sort_keys=True) + '\n'); os.chmod(tmp, 0o666 & ~_umask()); os.replace(tmp, root/MANIFEST)
+    tmp = root/f'.{MANIFEST}.{os.getpid()}{TMP_SUFFIX}'
+    with _space_for(root/MANIFEST, tmp):
+        tmp.write_text(json.dumps(d, indent=1, sort_keys=True) + '\n')
+    os.chmod(tmp, 0o666 & ~_umask())
+    os.replace(tmp, root/MANIFEST)
 
 def artifact_lock_path(path, # an artifact (or its checkpoint, or one of its temporary files' targets)
                       )->Path:
@@ -79,10 +115,10 @@ def _umask()->int:
 
 def _atomic(path, write):
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix=TMP_SUFFIX)
     os.close(fd)
     try:
-        write(tmp)
+        with _space_for(path, tmp): write(tmp)
         os.chmod(tmp, 0o666 & ~_umask())   # mkstemp makes 0600; an artifact gets the mode any new file would
         # recorded before it appears: another process that sees the new file finds its entry (a kill in between leaves
         # an entry that matches no file, and the file is rebuilt)
@@ -172,11 +208,31 @@ def safe_load(path, # a file written by `atomic_save`
     except (RuntimeError, EOFError, zipfile.BadZipFile, ValueError, OSError) as e:
         raise ArtifactError(f'{path} is damaged or not a torch file ({type(e).__name__}: {str(e).splitlines()[0][:160] if str(e) else ""})') from None
 
+# %% ../nbs/00_core.ipynb #ef2c1b8e
+LOCK_FILES = ('.lock', '.lock.json')   # what `run_lock` leaves in a folder before it is a run directory
+
+def check_run_dir(root, # the folder a command would write its run into (`out`)
+                 )->Path:
+    "`root` if it is new, empty or a dmo_nb run directory; else raise `ValueError` naming it, before anything in it changes."
+    root = Path(root)
+    if not root.exists(): return root
+    if not root.is_dir(): raise ValueError(f'`out` {root} is a file, not a folder: give a new or empty folder, or a dmo_nb run directory')
+    m = root/MANIFEST
+    if m.is_file():
+        try: ours = json.loads(m.read_text()).get('format') == MANIFEST_FORMAT
+        except (json.JSONDecodeError, UnicodeDecodeError, AttributeError, OSError): ours = True   # a torn manifest of ours
+        if ours: return root
+    other = sorted(p.name for p in root.iterdir() if p.name not in LOCK_FILES)
+    if other: raise ValueError(f'`out` {root} is not a dmo_nb run directory (it has no dmo_nb manifest.json) and holds '
+                               f'{len(other)} other file(s) or folder(s), such as {other[0]!r}; nothing in it was changed: '
+                               'give a new or empty folder, or a run directory dmo_nb made')
+    return root
+
 # %% ../nbs/00_core.ipynb #5e1f0a02
 def open_manifest(root, # a run directory
                  )->Path:
     "Make `root` a run directory with a manifest (an empty one if it has none); return its path."
-    root = Path(root); root.mkdir(parents=True, exist_ok=True)
+    root = check_run_dir(root); root.mkdir(parents=True, exist_ok=True)
     if manifest_root(root) != root.absolute(): _edit_manifest(root, lambda files: None)
     return root
 
@@ -261,8 +317,10 @@ def _hold(lock:Path, # the lock file
             except Timeout:
                 if on_wait: on_wait(_holder(lock))
                 lk.acquire()
-        Path(f'{key}.json').write_text(json.dumps(dict(pid=os.getpid(), host=socket.gethostname(), what=what,
-                                                       since=time.strftime('%Y-%m-%d %H:%M:%S'))))
+        holder = dict(pid=os.getpid(), host=socket.gethostname(), what=what, since=time.strftime('%Y-%m-%d %H:%M:%S'))
+        try:
+            with _space_for(Path(f'{key}.json')): Path(f'{key}.json').write_text(json.dumps(holder))
+        except DiskFull: lk.release(); raise
         _HELD[key] = [lk, 1]
     try: yield
     finally:
@@ -276,7 +334,7 @@ def run_lock(root, # the run directory
              what:str='run', # what the holder is doing, for the message
             ):
     "Hold the run lock of `root` (`filelock`); a second holder raises `RunDirBusy` naming the first's pid and host."
-    root = Path(root); root.mkdir(parents=True, exist_ok=True)
+    root = check_run_dir(root); root.mkdir(parents=True, exist_ok=True)
     def busy(h): return RunDirBusy(f'run directory {root} is in use by {_who(h)}; wait for it, or pass --wait')
     with _hold(root/'.lock', wait, what, busy): yield root
 
@@ -299,13 +357,20 @@ def _lock_free(lock:Path)->bool:
     except Timeout: return False
     lk.release(); return True
 
+_TMP = re.compile(r'^\.(?P<name>.+)\.[A-Za-z0-9_]+' + re.escape(TMP_SUFFIX) + '$')   # `.<name>.<random>.dmo_nb.tmp`
+
 def clean_tmp(root, # a run directory
              )->list:
-    "Remove the temporary files that killed writes left under `root` (those no writer holds the lock of); return them."
+    "Remove the temporary files killed writes left in `root`'s artifact folders (no writer holds their lock); return them."
+    root = Path(root).absolute()
+    rels = [Path(r) for r in _manifest(root)['files'] if not Path(r).is_absolute() and '..' not in Path(r).parts]
+    folders = sorted({root} | {(root/r).parent for r in rels})   # folders dmo_nb wrote into, and no others
     gone = []
-    for p in Path(root).rglob('.*.tmp'):   # `.<name>.<random>.tmp`, made by `atomic_write` for `<name>`
-        if p.is_file() and _lock_free(artifact_lock_path(p.parent/p.name[1:-4].rsplit('.', 1)[0])):
-            p.unlink(missing_ok=True); gone.append(p)
+    for f in folders:
+        for p in (f.iterdir() if f.is_dir() else ()):
+            m = _TMP.match(p.name)   # dmo_nb's own temporary files only: a user's `.x.tmp` is never touched
+            if m and p.is_file() and _lock_free(artifact_lock_path(p.parent/m['name'])):
+                p.unlink(missing_ok=True); gone.append(p)
     return gone
 
 # %% ../nbs/00_core.ipynb #35c17fad

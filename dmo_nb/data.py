@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_data.ipynb #b5002781
 from __future__ import annotations
-import re
+import re, warnings
 from dataclasses import dataclass, field
 import numpy as np, torch
 import torch.nn.functional as F
@@ -13,8 +13,8 @@ from fastcore.basics import store_attr
 from fastai.data.load import DataLoader
 
 # %% auto #0
-__all__ = ['SYNTHETIC_TASKS', 'SYNTHETIC_GROUPS', 'check_images', 'Task', 'Scenario', 'synthetic_task', 'synthetic',
-           'show_scenario', 'TensorPair', 'TensorDL', 'BatchAugment', 'task_loader']
+__all__ = ['SYNTHETIC_TASKS', 'SYNTHETIC_GROUPS', 'check_images', 'check_classes', 'Task', 'Scenario', 'synthetic_task',
+           'synthetic', 'show_scenario', 'TensorPair', 'TensorDL', 'BatchAugment', 'task_loader']
 
 # %% ../nbs/00_data.ipynb #a12ad2fe
 _NAME_RE = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*$')
@@ -29,6 +29,23 @@ def check_images(x:torch.Tensor, # images, uint8 (N, 3, H, W)
         raise ValueError(f'`{name}` must be a uint8 tensor of shape (N, 3, H, W); got {got}')
     if not isinstance(y, torch.Tensor) or y.ndim != 1 or len(y) != len(x) or y.is_floating_point():
         raise ValueError(f'labels for `{name}` must be a 1-D integer tensor of length {len(x)}')
+
+# %% ../nbs/00_data.ipynb #4d6a793a
+def check_classes(task:str, # the task's name, for the messages
+                  y_train:torch.Tensor, # its training labels
+                  n_classes:int, # the classes it declares
+                  rare:float=0.01, # warn about a class with less than this share of the training images
+                 ):
+    "Refuse a task with fewer than 2 classes declared or present in `y_train`; warn about classes under `rare` of it."
+    if n_classes < 2: raise ValueError(f'task {task!r} has {n_classes} class(es); a classification task needs at least 2')
+    if not len(y_train): return
+    counts = torch.bincount(y_train.long(), minlength=n_classes)
+    present = int((counts > 0).sum())
+    if present < 2: raise ValueError(f'task {task!r}: its training split holds only {present} of its {n_classes} declared classes '
+                                     f'(label {int(y_train[0])}, all {len(y_train):,} images); a task needs at least 2')
+    few = [(i, int(c)) for i, c in enumerate(counts.tolist()) if c < rare * len(y_train)]
+    if few: warnings.warn(f'task {task!r}: {len(few)} class(es) have under {rare:.0%} of the {len(y_train):,} training images: '
+                          + ', '.join(f'label {i} ({c})' for i, c in few[:5]) + (', ...' if len(few) > 5 else ''), stacklevel=3)
 
 # %% ../nbs/00_data.ipynb #5406529c
 @dataclass
@@ -51,6 +68,7 @@ class Task:
         for nm, y in (('y_train', self.y_train), ('y_test', self.y_test)):
             if len(y) and (y.min() < 0 or y.max() >= n):
                 raise ValueError(f'`{nm}` of task {self.name!r} must lie in [0, {n-1}] ({n} classes)')
+        check_classes(self.name, self.y_train, n)
     @property
     def n_classes(self): return len(self.classes)
     @property
@@ -208,7 +226,7 @@ def synthetic(n_train:int=1200, # training images per task
     if unknown: raise ValueError(f'unknown task(s) {unknown} for `tasks`; choose from {list(SYNTHETIC_TASKS)}')
     ts = [synthetic_task(n, n_train, n_test, size, seed) for n in names]
     exp = [g2 for g in SYNTHETIC_GROUPS if (g2 := [n for n in g if n in names])]
-    return Scenario('synthetic', ts, dict(epochs=8, bs=64, lr=0.05, depth=10, width=16, ft_epochs=6, ft_lr=0.01, alpha=0.5, tau_sim=0.72,
+    return Scenario('synthetic', ts, dict(epochs=8, bs=64, lr=0.05, depth=10, width=16, ft_epochs=6, ft_lr=0.01, alpha=0.5, tau_sim=0.72, min_keep=0.05,
                                         schedule='one_cycle'),
                     exp, 'Six generated tasks: three renderings of handwritten digits, shapes, gratings and colours.')
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import numpy as np, torch
 from .core import (atomic_save, atomic_write_json, load_json, stable_hash, open_manifest, clean_tmp, reusable, safe_load, discard,
-                         artifact_lock, check_choice, check_int, check_number, is_number)
+                         artifact_lock, check_choice, check_int, check_number, is_number, check_run_dir)
 from .distrib import init_distributed, world_size, rank, is_main, barrier, broadcast, my_share, main_run_lock
 from .data import Scenario
 from .datasets import SCENARIOS, get_scenario, imagenet_resnet18_state, imagenet_weights_path
@@ -27,15 +27,16 @@ from .weighting import WEIGHTINGS, make_weighting
 from .report import write_report, copy_report, results_table, FIGURES
 
 # %% auto #0
-__all__ = ['WEIGHT_MODES', 'ALWAYS', 'WHEN_SET', 'NETS', 'FLAG', 'FROM_ONE_CYCLE', 'PARALLEL', 'STAGES', 'setting', 'Config',
-           'build_scenario', 'resolve', 'check_data_settings', 'config_key', 'init_key', 'single_key', 'single_path',
-           'missing_single', 'together', 'writes', 'log', 'stage_checkpoint', 'reuse_or_build', 'run_single',
-           'trained_net', 'similarity_inputs', 'make_plan', 'regroup_key', 'regroup_inputs', 'plan_key', 'build_group',
-           'run_groups', 'load_group', 'build_report', 'recipe', 'run', 'start_run', 'plan_and_run', 'run_plan',
-           'pick_task', 'run_stage']
+__all__ = ['WEIGHT_MODES', 'MIN_KEEP', 'ALWAYS', 'WHEN_SET', 'NETS', 'FLAG', 'FROM_ONE_CYCLE', 'PARALLEL', 'STAGES', 'setting',
+           'Config', 'build_scenario', 'resolve', 'check_data_settings', 'config_key', 'init_key', 'single_key',
+           'single_path', 'missing_single', 'together', 'writes', 'log', 'stage_checkpoint', 'reuse_or_build',
+           'run_single', 'trained_net', 'similarity_inputs', 'make_plan', 'regroup_key', 'regroup_inputs', 'plan_key',
+           'build_group', 'run_groups', 'load_group', 'build_report', 'recipe', 'run', 'start_run', 'plan_and_run',
+           'run_plan', 'pick_task', 'run_stage']
 
 # %% ../nbs/10_pipeline.ipynb #20ec1625
 WEIGHT_MODES = ('cka', 'delta', 'final')
+MIN_KEEP = 0.02   # the keep-ratio floor of a scenario that sets none (the built-in one sets 5%)
 ALWAYS, WHEN_SET = (), (None, False)   # a field enters a key always, or only when set (so old keys survive a new flag)
 
 def setting(default, # the field's default
@@ -59,7 +60,7 @@ class Config:
     alpha:float=setting(None, plan=ALWAYS) # Eq. 1: weight of S_W, in [0, 1]
     tau_sim:float=setting(None, plan=ALWAYS) # Eq. 4: edge threshold, in [-1, 1]
     tau:float=setting(1.0, plan=ALWAYS) # pruning temperature, > 0
-    min_keep:float=setting(0.02, plan=ALWAYS) # floor of the keep ratio, in (0, 1]
+    min_keep:float=setting(None, plan=ALWAYS) # floor of the keep ratio, in (0, 1] (default: the scenario's, else 0.02)
     min_layer_keep:float=setting(0.01, group=ALWAYS) # every layer keeps at least this share (layer-collapse guard)
     reading:str=setting('tasks', plan=ALWAYS) # Eq. 2 reading: 'tasks' or 'pooled'
     weight_mode:str=setting('cka', plan=ALWAYS, similarity=ALWAYS) # S_W: 'cka' (representations), 'delta' (w - w0) or 'final' (w)
@@ -106,7 +107,7 @@ class Config:
         if self.alpha is not None: check_alpha(self.alpha)
         if self.tau_sim is not None: check_tau_sim(self.tau_sim)
         check_tau(self.tau)
-        keep_ratio(0.5, self.tau, self.min_keep)   # checks min_keep
+        if self.min_keep is not None: keep_ratio(0.5, self.tau, self.min_keep)   # checks min_keep
         check_number('min_layer_keep', self.min_layer_keep, 0, 1)
         check_choice('reading', self.reading, READINGS); check_choice('weighting', self.weighting, tuple(WEIGHTINGS))
         check_choice('weight_mode', self.weight_mode, WEIGHT_MODES); check_choice('amp', self.amp, AMP_MODES)
@@ -187,9 +188,10 @@ def resolve(cfg:Config, # settings
            )->tuple:
     "Validate `cfg`, build its scenario and fill unset settings from the scenario's defaults: (cfg, scenario)."
     cfg.validate()
+    check_run_dir(cfg.out)   # a folder that is not a run directory is refused before the data are read
     sc = build_scenario(cfg) if sc is None else sc
     d = sc.defaults
-    fill = {k: d.get(k, v) for k, v in dict(depth=18, width=64, epochs=25, bs=64, lr=0.1, alpha=0.5, tau_sim=0.72, pretrained=False,
+    fill = {k: d.get(k, v) for k, v in dict(depth=18, width=64, epochs=25, bs=64, lr=0.1, alpha=0.5, tau_sim=0.72, min_keep=MIN_KEEP, pretrained=False,
                                             schedule='cos').items()
             if getattr(cfg, k) is None}
     # groups train as the single-task networks do (the paper's one protocol) unless the scenario or the user says otherwise
@@ -375,7 +377,7 @@ def make_plan(cfg:Config, # resolved config
     "Eq. 1-4 and the keep ratios: the plan the pruning and fine-tuning stages carry out."
     S = combine_similarity(S_W, S_L, cfg.alpha)
     d = task_difficulty(losses, cfg.reading)
-    keep = keep_ratio(d, cfg.tau, cfg.min_keep)
+    keep = keep_ratio(d, cfg.tau, MIN_KEEP if cfg.min_keep is None else cfg.min_keep)   # unresolved: the general floor
     groups = group_tasks(S, cfg.tau_sim)
     return dict(tasks=list(names), groups=group_names(groups, names), group_idx=groups,
                 difficulty=dict(zip(names, d.tolist())), keep_ratio=dict(zip(names, np.atleast_1d(keep).tolist())),
@@ -427,6 +429,7 @@ def build_group(cfg:Config, # resolved config
                 checkpoint, # the fine-tuning's `Checkpoint`
                 cbs:list=None, # extra fastai callbacks for fine-tuning
                 prefix:str='[group]', # how the log names the group
+                restart=None, # `restart(tasks, state, union) -> (state, union)`: another start than the merged weights (ablations)
                )->dict:
     "Prune each task's network, merge the group, fine-tune it and save it sparse; return the group's result."
     g = [t.name for t in tasks]; masks, infos = [], {}
@@ -435,6 +438,7 @@ def build_group(cfg:Config, # resolved config
         masks.append(mk); infos[t.name] = info
         if info['rescued']: log(cfg, f'{prefix} {t.name}: layer collapse guarded in {len(info["rescued"])} layer(s): {info["rescued"]}')
     state, union = merge_group(states, masks, [plan['difficulty'][n] for n in g])
+    if restart is not None: state, union = restart(tasks, state, union)
     net = MultiHeadNet(resnet(cfg.depth, cfg.width), {t.name: t.n_classes for t in tasks}); net.load_state_dict(state)
     log(cfg, f'{prefix} fine-tuning {g} ({len(g)} task(s)): keeps {sum(int(u.sum()) for u in union.values()):,} of '
              f'{sum(u.numel() for u in union.values()):,} prunable weights, {cfg.ft_epochs} epochs', every_rank=True)
@@ -461,6 +465,7 @@ def run_groups(cfg:Config, # resolved config
                run_dir, # where group files go
                cbs:list=None, # extra fastai callbacks for fine-tuning (progress, stop)
                only:list=None, # build (or load) only these groups, by index (default: all)
+               restart=None, # passed to `build_group`: what each group starts from instead of its merged weights
               )->list:
     "Prune, merge, fine-tune and save every group of `plan` (or those in `only`); reuse groups already finished."
     run_dir = Path(run_dir); results = []
@@ -469,7 +474,7 @@ def run_groups(cfg:Config, # resolved config
         if only is not None and gi not in only: continue
         gp, pre = run_dir/f'group_{gi}.pt', f'[group {gi}]'
         build = lambda ck: build_group(cfg, [by_name[n][0] for n in g], [by_name[n][1]['state'] for n in g], init, plan,
-                                       gp if writes(cfg) else None, ck, cbs, pre)
+                                       gp if writes(cfg) else None, ck, cbs, pre, restart)
         res, was = reuse_or_build(cfg, run_dir/f'group_{gi}.json', build, pre, f'fine-tuning group {gi} again', weights=gp,
                                   fits=lambda r: r['tasks'] == g)
         if was: log(cfg, f'{pre} reusing finished group {g}')

@@ -10,10 +10,13 @@ def test_default_synthetic_run(tmp_path):
     # the grouping the scenario was built to produce (nbs/00_data.ipynb)
     assert sorted(map(sorted, rep['groups'])) == sorted(map(sorted, SYNTHETIC_GROUPS))
     assert rep['expected_groups'] == SYNTHETIC_GROUPS
-    # DMO keeps at most 30% of the single-task parameters ...
-    assert rep['ratio'] <= 0.30, rep['ratio']
-    # ... at an average accuracy within 3 points of single-task learning
-    assert rep['accuracy']['dmo_avg'] >= rep['accuracy']['single_avg'] - 3, rep['accuracy']
+    # DMO keeps at most 15% of the single-task parameters ...
+    assert rep['ratio'] <= 0.15, rep['ratio']
+    # ... at an average accuracy within 1 point of single-task learning, and no task more than 3 points below its own
+    acc = rep['accuracy']
+    assert acc['dmo_avg'] >= acc['single_avg'] - 1, acc
+    assert all(acc['dmo'][t] >= acc['single'][t] - 3 for t in rep['tasks']), acc
+    assert rep['config']['min_keep'] == 0.05   # the scenario's floor (README: why the defaults are what they are)
     # harder tasks keep more: keep ratios follow difficulty
     d, k = rep['difficulty'], rep['keep_ratio']
     order = sorted(d, key=d.get)
