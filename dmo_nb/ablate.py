@@ -16,7 +16,7 @@ from .single import task_net
 from .prune import magnitude_masks, count_params
 from .finetune import finetune_group
 from .weighting import make_weighting
-from .report import fmt_params
+from .report import fmt_params, write_figure
 from .pipeline import (Config, resolve, regroup_inputs, make_plan, plan_key, run_groups, run_single, trained_net,
                        reuse_or_build, config_key, log)
 from .compare import run_baseline, load_baseline, baseline_key, one_process
@@ -351,10 +351,7 @@ def write_ablation(table:dict, # from `ablate`
     "Write ablation.json, ablation.md and figures/ablation.png into `out`, each atomically."
     out = Path(out)
     paths = dict(json=atomic_write_json(table, out/'ablation.json'), table=atomic_write_text(ablation_table(table), out/'ablation.md'))
-    with matplotlib.rc_context({'backend': 'Agg'}):
-        fig = plot_ablation(table)
-        atomic_write(out/'figures'/'ablation.png', lambda tmp: fig.savefig(tmp, dpi=dpi, bbox_inches='tight', format='png')); plt.close(fig)
-    paths['figure'] = out/'figures'/'ablation.png'
+    paths['figure'] = write_figure(lambda: plot_ablation(table), out/'figures'/'ablation.png', dpi)
     return paths
 
 # %% ../nbs/11a_ablate.ipynb #4ae0c8ec

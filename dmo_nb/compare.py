@@ -16,7 +16,7 @@ from .models import DEPTHS
 from .distrib import world_size
 from .measure import probe_images, probe_features
 from .baselines import BASELINES, PAPER_REFS, build_baseline, train_baseline, rsa_similarity, rsa_groups
-from .report import method_table, fmt_params
+from .report import method_table, fmt_params, write_figure
 from .pipeline import Config, resolve, start_run, plan_and_run, log, trained_net, single_key, config_key, reuse_or_build
 
 # %% auto #0
@@ -142,10 +142,7 @@ def write_comparison(cmp:dict, # from `compare`
     "Write comparison.json, comparison.md and figures/comparison.png into `out`, each atomically."
     out = Path(out); (out/'figures').mkdir(parents=True, exist_ok=True)
     paths = dict(json=atomic_write_json(cmp, out/'comparison.json'), table=atomic_write_text(comparison_table(cmp), out/'comparison.md'))
-    with matplotlib.rc_context({'backend': 'Agg'}):
-        fig = plot_comparison(cmp)
-        atomic_write(out/'figures'/'comparison.png', lambda tmp: fig.savefig(tmp, dpi=dpi, bbox_inches='tight', format='png')); plt.close(fig)
-    paths['figure'] = out/'figures'/'comparison.png'
+    paths['figure'] = write_figure(lambda: plot_comparison(cmp), out/'figures'/'comparison.png', dpi)
     return paths
 
 # %% ../nbs/11_compare.ipynb #5cd848f3

@@ -16,8 +16,8 @@ from .prune import prune_ratio
 
 # %% auto #0
 __all__ = ['REQUIRED_KEYS', 'FIGURES', 'check_report', 'fmt_params', 'method_table', 'results_table', 'pruning_table',
-           'plot_similarity', 'plot_task_graph', 'plot_difficulty_pruning', 'plot_accuracy_params', 'write_report',
-           'copy_report', 'load_report']
+           'plot_similarity', 'plot_task_graph', 'plot_difficulty_pruning', 'plot_accuracy_params', 'write_figure',
+           'write_report', 'copy_report', 'load_report']
 
 # %% ../nbs/07_report.ipynb #12dedb98
 REQUIRED_KEYS = ('tasks', 'groups', 'difficulty', 'keep_ratio', 'similarity', 'accuracy', 'params', 'ratio', 'config')
@@ -132,6 +132,19 @@ def plot_accuracy_params(rep:dict)->plt.Figure:
     ax.set_xscale('log'); ax.set_xlabel('parameters of the task (log)'); ax.set_ylabel('test accuracy (%)')
     ax.legend(fontsize=7, title='o single-task   * DMO', title_fontsize=7)
     ax.set_title('accuracy vs parameters per task (Fig. 3)', fontsize=10); fig.tight_layout(); return fig
+
+# %% ../nbs/07_report.ipynb #41e50e96
+def write_figure(plot, # called with no arguments under the Agg backend; returns a matplotlib figure
+                 path, # the PNG to write (atomically)
+                 dpi:int=110, # resolution
+                 tight:bool=True, # crop to the drawn area (`bbox_inches='tight'`)
+                )->Path:
+    "Draw `plot()` off screen, write it to `path` atomically as PNG, close it; return `path`."
+    with matplotlib.rc_context({'backend': 'Agg'}):
+        fig = plot()
+        try: atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=dpi, format='png', **({'bbox_inches': 'tight'} if tight else {})))
+        finally: plt.close(fig)
+    return Path(path)
 
 # %% ../nbs/07_report.ipynb #fa0c6c36
 FIGURES = {'similarity': plot_similarity, 'task_graph': plot_task_graph,
