@@ -21,7 +21,7 @@ WHAT = {  # what each control isolates (DESIGN: "what a control isolates")
     'sparse_hard': "hard sharing pruned to DMO's #P and fine-tuned (is one sparse multi-task network enough?)",
 }
 
-def sentence(r:dict)->str:
+def sentence(r:dict, dmo:dict)->str:
     "One sentence for a row: DMO's paired lead or deficit against it, stated as it came out."
     d = r['avg_minus_dmo']
     if d is None: return ''
@@ -31,7 +31,7 @@ def sentence(r:dict)->str:
     elif abs(m) < 0.1: verdict = 'no difference'
     else: verdict = f"DMO {'ahead' if m > 0 else 'behind'}"
     return (f"- **{r['name']}**, {what}: DMO − row = {m:+.2f} ± {s:.2f} points on the average (paired, {n} seed(s)): {verdict}; "
-            f"#P ratio {r['ratio']['mean']:.3f} against DMO's.")
+            f"#P ratio to single-task learning {r['ratio']['mean']:.3f} (DMO {dmo['ratio']['mean']:.3f}).")
 
 def main(runs:Path, out:Path):
     tables = []
@@ -53,7 +53,7 @@ def main(runs:Path, out:Path):
              '## Mean ± std over the seeds', '', aggregate_table(agg),
              f"DMO's groups per seed: " + '; '.join(f"seed {t['seed']} {t['dmo_groups']}" for t in tables) + '.', '',
              '## What each control shows', '']
-    lines += [s for r in agg['rows'] if r['name'] not in ('single', 'dmo') and (s := sentence(r))]
+    lines += [s for r in agg['rows'] if r['name'] not in ('single', 'dmo') and (s := sentence(r, dmo))]
     lines += ['', f"DMO itself: average {dmo['avg']['mean']:.2f} ± {dmo['avg']['std']:.2f}, Δm vs single {dmo['delta_m']['mean']:+.2f} ± "
               f"{dmo['delta_m']['std']:.2f}" + (f", Δm vs single_matched {dmo['delta_m_matched']['mean']:+.2f} ± {dmo['delta_m_matched']['std']:.2f}"
                                                   if dmo['delta_m_matched'] else '') + '.', '', '## Per seed', '']
