@@ -95,12 +95,14 @@ def test_damaged_artifacts_are_rebuilt_with_a_warning(base, tmp_path, capsys):
 
 def test_stale_tmp_files_are_removed_and_files_honour_the_umask(base, tmp_path):
     d = _copy(base, tmp_path)
-    stale = [d/'single'/'.digits-x.pt.abc123.tmp', d/'.report.json.zz.tmp']
-    for p in stale: p.write_bytes(b'half written')
+    stale = [d/'single'/'.digits-x.pt.abc123.dmo_nb.tmp', d/'.report.json.zz.dmo_nb.tmp']   # killed writes of dmo_nb's own
+    users = [d/'single'/'.notes.v1.tmp', d/'.report.json.zz.tmp']                              # not dmo_nb's: never touched
+    for p in stale + users: p.write_bytes(b'half written')
     old = os.umask(0o077)
     try: run(Config.from_dict({**json.loads((d/'config.json').read_text()), 'out': str(d), 'quiet': True, 'tau': 0.7}))
     finally: os.umask(old)
-    assert not any(p.exists() for p in stale) and not list(d.rglob('*.tmp'))
+    assert not any(p.exists() for p in stale) and not list(d.rglob('*.dmo_nb.tmp'))
+    assert all(p.read_bytes() == b'half written' for p in users)
     assert (d/'report.json').stat().st_mode & 0o777 == 0o600
     run(Config.from_dict({**json.loads((d/'config.json').read_text()), 'out': str(d), 'quiet': True, 'tau': 0.8}))
     assert (d/'report.json').stat().st_mode & 0o777 == 0o666 & ~old

@@ -3,6 +3,7 @@ import json, time, threading
 from pathlib import Path
 import numpy as np, pytest
 from dmo_nb.pipeline import Config, run
+from dmo_nb.core import open_manifest
 from dmo_nb.widgets import regroup, RegroupApp
 
 SMALL = dict(tasks=['digits', 'digits_noisy', 'shapes', 'colors'], n_train=160, n_test=80, epochs=2, ft_epochs=1,
@@ -17,7 +18,10 @@ def app_dir(tmp_path_factory):
 def test_refuses_runs_without_single_stage(tmp_path):
     with pytest.raises(FileNotFoundError, match='config.json'): regroup(tmp_path)
     (tmp_path/'config.json').write_text(json.dumps(Config(out=str(tmp_path), **SMALL).to_dict()))
-    with pytest.raises(FileNotFoundError, match='single-task networks missing'): regroup(tmp_path)
+    with pytest.raises(ValueError, match='not a dmo_nb run directory'): regroup(tmp_path)   # a config.json alone is not a run
+    run_dir = open_manifest(tmp_path/'run')   # a run directory whose single-task stage never ran
+    (run_dir/'config.json').write_text(json.dumps(Config(out=str(run_dir), **SMALL).to_dict()))
+    with pytest.raises(FileNotFoundError, match='single-task networks missing'): regroup(run_dir)
 
 def test_sliders_drive_plan_budget_and_figures(app_dir):
     app = regroup(app_dir)
