@@ -15,6 +15,7 @@ WHAT = {  # what each control isolates (DESIGN: "what a control isolates")
     'single_matched': 'single-task networks trained as many epochs as DMO in all (is it the extra epochs?)',
     'singletons': 'every task its own group (does grouping matter?)',
     'one_group': 'all tasks in one group',
+    'known_groups': "the scenario's known grouping (does DMO find the structure that is there?)",
     'uniform_keep': "DMO's groups with one keep ratio for every task at DMO's #P (does the difficulty-aware budget matter?)",
     'reinit': "DMO's masks from the shared initialisation (do the trained weights matter?)",
     'random_masks': "random masks of DMO's per-layer density from the shared initialisation (do the chosen masks matter?)",

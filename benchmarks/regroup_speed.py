@@ -47,22 +47,22 @@ def main(argv=None):
     a = p.parse_args(argv)
     with tempfile.TemporaryDirectory() as d:
         run_dir = fabricate(Path(d), a.tasks, a.depth, a.width, a.size)
-        # a run plans before anyone opens the app, and keeps what the app reads (`regroup_inputs`); this run was
+        # a run plans before anyone opens the app, and keeps what the app reads (`Run.inputs`); this run was
         # fabricated without planning, so the first opening measures and keeps it, as for a run made before that existed
         t0 = time.perf_counter(); regroup(run_dir, figures=False); t_first = time.perf_counter() - t0
         t0 = time.perf_counter(); app = regroup(run_dir); t_open = time.perf_counter() - t0
         rows = []
         for figures in (True, False):
-            app.figures = figures
-            for name, slider, values in (('alpha', app.s_alpha, np.linspace(0.1, 0.9, a.moves)),
-                                         ('tau_sim', app.s_tau_sim, np.linspace(-0.5, 0.9, a.moves)),
-                                         ('tau', app.s_tau, np.geomspace(0.2, 5, a.moves))):
+            app.view.figures = figures
+            for name, values in (('alpha', np.linspace(0.1, 0.9, a.moves)), ('tau_sim', np.linspace(-0.5, 0.9, a.moves)),
+                                 ('tau', np.geomspace(0.2, 5, a.moves))):
+                slider = app.sliders[name]
                 ts = []
                 for v in values:
                     t0 = time.perf_counter(); slider.value = float(v)
                     ts.append(time.perf_counter() - t0)
                 rows.append((name, figures, statistics.median(ts), max(ts)))
-    print(f'{a.tasks} tasks, ResNet depth {a.depth} width {a.width} ({app.ranks.P:,} prunable weights each)\n')
+    print(f'{a.tasks} tasks, ResNet depth {a.depth} width {a.width} ({app.state.ranks.P:,} prunable weights each)\n')
     print('| opening | seconds |\n|---|---|')
     print(f'| a run that kept its regrouping inputs (every run since they are kept) | {t_open:.2f} |')
     print(f'| a run without them: measured once, then kept | {t_first:.1f} |\n')

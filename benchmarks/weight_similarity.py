@@ -9,7 +9,7 @@ separates the groups when that gap is positive.
 """
 import argparse, dataclasses, itertools, sys
 import numpy as np
-from dmo_nb.pipeline import Config, resolve, run_single, similarity_inputs
+from dmo_nb.pipeline import Config, Run
 from dmo_nb.measure import combine_similarity
 
 def gap(S, groups, names):
@@ -27,9 +27,10 @@ def main(argv=None):
     a = p.parse_args(argv)
     rows = []
     for seed in a.seeds:
-        cfg, sc = resolve(Config(out=f'{a.out}/seed{seed}', seed=seed, quiet=True))
-        init, arts = run_single(cfg, sc)
-        sims = {m: similarity_inputs(dataclasses.replace(cfg, weight_mode=m), sc, init, arts) for m in ('final', 'delta', 'cka')}
+        r = Run(Config(out=f'{a.out}/seed{seed}', seed=seed, quiet=True))
+        sc = r.sc
+        r.single()
+        sims = {m: r.but(weight_mode=m).measure() for m in ('final', 'delta', 'cka')}
         S_L = sims['cka']['S_L']
         cands = {f'S_W final weights': sims['final']['S_W'], 'S_W change from shared init': sims['delta']['S_W'],
                  'S_W linear CKA (default)': sims['cka']['S_W'], 'S_L log loss curves': S_L,

@@ -7,4 +7,5 @@ __all__ = []
 
 # %% ../nbs/13_main.ipynb #88fb8068
 from .cli import main
-if __name__ == '__main__' and __package__: raise SystemExit(main())   # run as `python -m dmo_nb` (a notebook has no package)
+if __name__ == '__main__' and __package__:
+    raise SystemExit(main())   # run as `python -m dmo_nb` (a notebook has no package)

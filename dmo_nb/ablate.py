@@ -17,19 +17,21 @@ from .prune import magnitude_masks, count_params
 from .finetune import finetune_group
 from .weighting import make_weighting
 from .report import fmt_params, write_figure
-from .pipeline import (Config, resolve, regroup_inputs, make_plan, plan_key, run_groups, run_single, trained_net,
-                       reuse_or_build, config_key, log)
+from .config import Config, plan_key, config_key
+from .runs import Run
+from .plan import Plan
+import dmo_nb.pipeline   # the stages of a `Run`
 from .compare import run_baseline, load_baseline, baseline_key, one_process
 
 # %% auto #0
-__all__ = ['ABLATIONS', 'ROW_ORDER', 'set_partitions', 'canonical', 'partition_name', 'parse_partition', 'random_partitions',
-           'delta_m', 'check_ablations', 'finished_run', 'group_row', 'variant_plan', 'projected_params',
-           'uniform_keep', 'from_init', 'sparse_hard', 'ablate', 'ablation_table', 'plot_ablation', 'write_ablation',
-           'aggregate', 'aggregate_table']
+__all__ = ['ABLATIONS', 'ROW_ORDER', 'GROUPINGS', 'set_partitions', 'canonical', 'partition_name', 'parse_partition',
+           'random_partitions', 'delta_m', 'check_ablations', 'finished_run', 'group_row', 'variant_plan',
+           'projected_params', 'uniform_keep', 'from_init', 'sparse_hard', 'ablate', 'grouping_rank', 'row_label',
+           'ablation_table', 'plot_ablation', 'write_ablation', 'aggregate', 'aggregate_table']
 
 # %% ../nbs/11a_ablate.ipynb #134ce0f5
-ABLATIONS = ('single', 'single_matched', 'dmo', 'singletons', 'one_group', 'partitions', 'uniform_keep', 'reinit', 'random_masks',
-             'sparse_hard')
+ABLATIONS = ('single', 'single_matched', 'dmo', 'singletons', 'one_group', 'known_groups', 'partitions', 'uniform_keep',
+             'reinit', 'random_masks', 'sparse_hard')
 ROW_ORDER = tuple(a for a in ABLATIONS if a != 'partitions')   # the partition rows go after `one_group` in tables
 
 # %% ../nbs/11a_ablate.ipynb #db2cc7c4
@@ -67,7 +69,8 @@ def parse_partition(spec:str, # `partition:a+b|c`
     flat = [t for g in groups for t in g]
     bad = sorted(set(flat) - set(names))
     if bad: raise ValueError(f'`ablations`: {spec!r} names unknown task(s) {bad}; the tasks are {names}')
-    if sorted(flat) != sorted(names): raise ValueError(f'`ablations`: {spec!r} must hold every task exactly once: {names}')
+    if sorted(flat) != sorted(names):
+        raise ValueError(f'`ablations`: {spec!r} must hold every task exactly once: {names}')
     return canonical(groups, names)
 
 # %% ../nbs/11a_ablate.ipynb #a957f9b3
@@ -88,7 +91,9 @@ def random_partitions(names:list, # the scenario's task names
         order = rng.sample(names, len(names))
         cuts = np.cumsum([0] + list(sizes))
         p = canonical([order[a:b] for a, b in zip(cuts[:-1], cuts[1:])], names)
-        if partition_name(p, names) not in seen: seen.add(partition_name(p, names)); out.append(p)
+        if partition_name(p, names) not in seen:
+            seen.add(partition_name(p, names))
+            out.append(p)
     return out
 
 # %% ../nbs/11a_ablate.ipynb #82cdb860
@@ -104,11 +109,13 @@ def check_ablations(names:list, # row names asked for (None: every row)
                    )->list:
     "The rows asked for, checked: names from `ABLATIONS` or `partition:a+b|c`; an unknown one raises `ValueError` listing them."
     if names is None: return list(ABLATIONS)
-    if isinstance(names, str) or not names: raise ValueError(f'`ablations` must be a non-empty list of names from {list(ABLATIONS)}')
+    if isinstance(names, str) or not names:
+        raise ValueError(f'`ablations` must be a non-empty list of names from {list(ABLATIONS)}')
     for n in names:
         if n.startswith('partition:'): parse_partition(n, tasks)
         elif n not in ABLATIONS:
-            raise ValueError(f'unknown ablation {n!r}; choose from {list(ABLATIONS)} or partition:TASK+TASK|TASK (tasks {tasks})')
+            raise ValueError(f'unknown ablation {n!r}; choose from {list(ABLATIONS)} or '
+                             f'partition:TASK+TASK|TASK (tasks {tasks})')
     return list(dict.fromkeys(names))
 
 # %% ../nbs/11a_ablate.ipynb #68515ac9
@@ -117,14 +124,16 @@ def finished_run(out, # a run directory
     "The config of the finished run in `out`; raise `ValueError` if `out` holds none (no config.json and report.json)."
     out = Path(out)
     if not (out/'config.json').is_file() or not (out/'report.json').is_file():
-        raise ValueError(f'`out` {out} holds no finished run (no config.json and report.json): run `dmo_nb run --out {out}` first')
+        raise ValueError(f'`out` {out} holds no finished run (no config.json and report.json): run '
+                         f'`dmo_nb run --out {out}` first')
     try: cfg = Config.from_dict(load_json(out/'config.json'))
-    except (ArtifactError, TypeError, ValueError) as e: raise ValueError(f'`out` {out}: config.json is not a dmo_nb config ({e})') from None
+    except (ArtifactError, TypeError, ValueError) as e:
+        raise ValueError(f'`out` {out}: config.json is not a dmo_nb config ({e})') from None
     return dataclasses.replace(cfg, out=str(out))
 
 # %% ../nbs/11a_ablate.ipynb #0470227f
 def group_row(name:str, # row name
-              groups:list, # group results from `run_groups`
+              groups:list, # group results from `Run.groups`
              )->dict:
     "A row of the ablation table from a plan's group results: per-task accuracy, #P, seconds and the groups."
     return dict(name=name, accuracy={t: g['test_acc'][t] for g in groups for t in g['tasks']},
@@ -132,17 +141,17 @@ def group_row(name:str, # row name
                 groups=[g['tasks'] for g in groups])
 
 # %% ../nbs/11a_ablate.ipynb #784b0ba8
-def variant_plan(plan:dict, # the run's plan (`make_plan`)
+def variant_plan(plan:Plan, # the run's plan (`Run.plan`)
                  names:list, # the scenario's task names
                  groups:list=None, # other groups (task names)
                  keep:dict=None, # other keep ratios (task -> share)
-                )->dict:
+                )->Plan:
     "`plan` with other groups or keep ratios: what a control changes, with all else (difficulty, settings) as DMO's."
-    p = dict(plan)
+    p = plan
     if groups is not None:
         groups = canonical(groups, names)
-        p.update(groups=groups, group_idx=[[names.index(t) for t in g] for g in groups])
-    if keep is not None: p['keep_ratio'] = {t: float(keep[t]) for t in names}
+        p = dataclasses.replace(p, groups=groups, group_idx=[[names.index(t) for t in g] for g in groups])
+    if keep is not None: p = dataclasses.replace(p, keep_ratio={t: float(keep[t]) for t in names})
     return p
 
 # %% ../nbs/11a_ablate.ipynb #68220ccd
@@ -182,7 +191,7 @@ def from_init(cfg:Config, # resolved config
               init:dict, # the shared initialisation
               random_masks:bool=False, # also draw the masks at random, with the per-layer density of DMO's
              ):
-    "A `restart` for `run_groups`: each group starts from the shared initialisation, with DMO's masks or random ones."
+    "A `restart` for `Run.groups`: each group starts from the shared initialisation, with DMO's masks or random ones."
     def restart(tasks, state, union):
         fresh = {f'backbone.{k}': v for k, v in init.items()}
         for t in tasks:   # the heads as the single-task networks started (`task_net` seeds them with the run's seed)
@@ -191,40 +200,42 @@ def from_init(cfg:Config, # resolved config
             g = torch.Generator().manual_seed(int(stable_hash([cfg.seed, [t.name for t in tasks]], 8), 16))
             new = {}
             for k, u in union.items():
-                m = torch.zeros(u.numel(), dtype=torch.bool); m[torch.randperm(u.numel(), generator=g)[:int(u.sum())]] = True
+                m = torch.zeros(u.numel(), dtype=torch.bool)
+                m[torch.randperm(u.numel(), generator=g)[:int(u.sum())]] = True
                 new[k] = m.view_as(u)
             union = new
         return {k: fresh[k] * union[k] if k in union else fresh[k].clone() for k in state}, union
     return restart
 
 # %% ../nbs/11a_ablate.ipynb #fb11a112
-def sparse_hard(cfg:Config, # resolved config
-                sc, # its scenario
-                init:dict, # shared initialisation
-                arts:list, # single-task artifacts
+def sparse_hard(run:Run, # a run whose single-task stage is done
                 target:int, # #P to prune to (DMO's)
                )->dict:
     "Hard parameter sharing, pruned by global magnitude to `target` #P after its own training, then fine-tuned masked."
-    hard = run_baseline(cfg, sc, init, arts, 'hard')
-    hp = Path(cfg.out)/'compare'/f"hard-{baseline_key(cfg, 'hard', sc.names, {})}.pt"
-    d = Path(cfg.out)/'ablate'
+    cfg, sc = run.cfg, run.sc
+    hard = run_baseline(run, 'hard')
+    hp = run.out/'compare'/f"hard-{baseline_key(cfg, 'hard', sc.names, {})}.pt"
+    d = run.out/'ablate'
     stem = 'sparse_hard-' + stable_hash(dict(hard=hp.stem, target=target, **config_key(cfg, 'group')))
     def build(ck):
         net = load_baseline(hp, sc.tasks, cfg.depth, cfg.width)
         c = count_params(net)
-        keep = min(1.0, (target - c['unpruned']) / c['prunable'])   # 1: DMO is larger than dense hard sharing (tiny runs)
-        if keep <= 0: raise ValueError(f'hard sharing cannot be pruned to {target:,} parameters: its unpruned tensors alone hold {c["unpruned"]:,}')
+        # 1: DMO is larger than dense hard sharing (tiny runs)
+        keep = min(1.0, (target - c['unpruned']) / c['prunable'])
+        if keep <= 0: raise ValueError(f'hard sharing cannot be pruned to {target:,} parameters: '
+                                       f'its unpruned tensors alone hold {c["unpruned"]:,}')
         masks, info = magnitude_masks(net, keep, cfg.min_layer_keep)
         with torch.no_grad():
             for k, p in prunable(net).items(): p.mul_(masks[k])
-        log(cfg, f'[sparse_hard] hard sharing ({hard["params"]:,} #P) pruned to keep {keep:.2%} of its weights; fine-tuning {cfg.ft_epochs} epochs')
-        ft = finetune_group(net, sc.tasks, masks, cfg.ft_recipe(), cfg.reg,
-                            make_weighting(cfg.weighting, len(sc), **cfg.weighting_options()), checkpoint=ck)
+        run.log(f'[sparse_hard] hard sharing ({hard["params"]:,} #P) pruned to keep {keep:.2%} of its weights; '
+                f'fine-tuning {cfg.ft_epochs} epochs')
+        weighting = make_weighting(cfg.weighting, len(sc), **cfg.weighting_options())
+        ft = finetune_group(net, sc.tasks, masks, cfg.finetune_recipe(), cfg.reg, weighting, checkpoint=ck)
         net.load_state_dict(ft['state'])
         return dict(name='sparse_hard', accuracy=ft['test_acc'], params=count_params(net)['total'], keep=keep,
                     seconds=ft['time_s'] + hard['time_s'], hard_accuracy=hard['accuracy'], pruning=info)
-    row, was = reuse_or_build(cfg, d/f'{stem}.json', build, '[sparse_hard]', 'fine-tuning sparse hard sharing again')
-    if was: log(cfg, f'[sparse_hard] reusing finished result ({d/stem}.json)')
+    row, was = run.reuse_or_build(d/f'{stem}.json', build, '[sparse_hard]', 'fine-tuning sparse hard sharing again')
+    if was: run.log(f'[sparse_hard] reusing finished result ({d/stem}.json)')
     return row
 
 # %% ../nbs/11a_ablate.ipynb #3e8c6ccd
@@ -238,10 +249,10 @@ def ablate(out, # a finished run directory (`dmo_nb run --out ...`)
     cfg = finished_run(out)
     cfg = dataclasses.replace(cfg, wait=wait, **({} if quiet is None else dict(quiet=quiet)))
     check_int('random_partitions', random_partitions, 1)
-    cfg, sc = resolve(cfg)
-    rows = check_ablations(ablations, sc.names)
+    r = Run(cfg)
+    rows = check_ablations(ablations, r.names)
     one_process('ablate')
-    with run_lock(cfg.out, cfg.wait, 'dmo_nb ablate'): return _ablate(cfg, sc, rows, random_partitions)
+    with r.lock('dmo_nb ablate'): return _ablate(r, rows, random_partitions)
 
 # %% ../nbs/11a_ablate.ipynb #00ae192d
 def _partitions(cfg, sc, dmo_groups, rows, n_random):
@@ -250,62 +261,87 @@ def _partitions(cfg, sc, dmo_groups, rows, n_random):
     parts = [parse_partition(r, names) for r in rows if r.startswith('partition:')]
     if 'partitions' in rows:
         taken = [dmo_groups, [[t] for t in names], [list(names)]]   # those are rows of their own
-        if len(names) <= 4: extra = [p for p in set_partitions(list(names)) if partition_name(p, names) not in {partition_name(q, names) for q in taken}]
-        else: extra = random_partitions(names, sorted((len(g) for g in dmo_groups), reverse=True), n_random, cfg.seed, taken)
+        if len(names) <= 4:
+            extra = [p for p in set_partitions(list(names)) if partition_name(p, names) not in {partition_name(q, names) for q in taken}]
+        else:
+            extra = random_partitions(names, sorted((len(g) for g in dmo_groups), reverse=True), n_random, cfg.seed, taken)
         parts += [canonical(p, names) for p in extra]
     return list({partition_name(p, names): p for p in parts}.values())
 
-def _ablate(cfg, sc, rows, n_random):
-    t0 = time.time(); out = Path(cfg.out); names = sc.names
-    for p in clean_tmp(out): log(cfg, f'removed {p} (left by a killed write)')
+def _ablate(r:Run, rows, n_random):
+    cfg, names = r.cfg, r.names
+    t0 = time.time()
+    for p in clean_tmp(r.out): r.log(f'removed {p} (left by a killed write)')
     torch.manual_seed(cfg.seed)
-    init, arts = run_single(cfg, sc)   # the run's networks; its config.json and report.json stay as they are
-    inp = regroup_inputs(cfg, sc, init, arts)
-    plan = make_plan(cfg, names, inp['S_W'], inp['S_L'], inp['losses'])
+    arts = r.single()   # the run's networks; its config.json and report.json stay as they are
+    plan = r.plan()
     single = dict(name='single', accuracy={a['task']: a['test_acc'] for a in arts}, params=sum(a['n_params'] for a in arts),
                   seconds=sum(a['time_s'] for a in arts))
-    table = dict(scenario=sc.name, tasks=names, seed=cfg.seed, config=cfg.to_dict(), rows=[], dmo_groups=plan['groups'])
+    table = dict(scenario=r.sc.name, tasks=names, seed=cfg.seed, config=cfg.to_dict(), rows=[], dmo_groups=plan.groups)
     done = {}
     def groups_of(p, restart=None, kind='dmo'):
-        d = out/(f'dmo-{plan_key(cfg, names, p)}' if restart is None else f'ablate/{kind}-{plan_key(cfg, names, p)}')
-        atomic_write_json(p, d/'plan.json')
-        return run_groups(cfg, sc, init, arts, p, d, restart=restart)
+        d = r.plan_dir(p) if restart is None else r.out/'ablate'/f'{kind}-{plan_key(cfg, names, p)}'
+        p.write(d/'plan.json')
+        return r.groups(p, restart=restart, folder=d)
     def add(row):
-        done[row['name']] = row; _finish(table, done, single, out)
-        log(cfg, f"[ablate] {row['name']}: avg {np.mean(list(row['accuracy'].values())):.2f}, #P {fmt_params(row['params'])}")
+        done[row['name']] = row
+        _finish(table, done, single, r.out)
+        avg = np.mean(list(row['accuracy'].values()))
+        r.log(f"[ablate] {row['name']}: avg {avg:.2f}, #P {fmt_params(row['params'])}")
     dmo = group_row('dmo', groups_of(plan))
     nets = None
-    for r in [r for r in ROW_ORDER if r in rows or r in ('single', 'dmo')] + _partitions(cfg, sc, plan['groups'], rows, n_random):   # the references always
-        if r == 'single': add(single)
-        elif r == 'dmo': add(dmo)
-        elif r == 'single_matched':
-            c2 = dataclasses.replace(cfg, epochs=cfg.epochs + cfg.ft_epochs)
-            log(cfg, f'[ablate] single_matched: single-task networks trained {c2.epochs} epochs in one schedule')
-            _, a2 = run_single(c2, sc)
-            add(dict(name='single_matched', accuracy={a['task']: a['test_acc'] for a in a2}, params=sum(a['n_params'] for a in a2),
-                     seconds=sum(a['time_s'] for a in a2), epochs=c2.epochs))
-        elif r == 'singletons': add(group_row(r, groups_of(variant_plan(plan, names, [[t] for t in names]))))
-        elif r == 'one_group': add(group_row(r, groups_of(variant_plan(plan, names, [list(names)]))))
-        elif r == 'uniform_keep':
-            nets = nets or {t.name: trained_net(cfg, t, init, a['state']) for t, a in zip(sc.tasks, arts)}
-            k = uniform_keep(nets, plan['groups'], dmo['params'], cfg.min_layer_keep)
-            log(cfg, f'[ablate] uniform_keep: every task keeps {k:.2%} (DMO: ' + ', '.join(f'{t} {v:.2%}' for t, v in plan['keep_ratio'].items()) + ')')
-            add(dict(group_row(r, groups_of(variant_plan(plan, names, keep={t: k for t in names}))), keep=k))
-        elif r == 'reinit': add(group_row(r, groups_of(plan, from_init(cfg, init), 'reinit')))
-        elif r == 'random_masks': add(group_row(r, groups_of(plan, from_init(cfg, init, random_masks=True), 'random_masks')))
-        elif r == 'sparse_hard': add(sparse_hard(cfg, sc, init, arts, dmo['params']))
-        else: add(group_row(partition_name(r, names), groups_of(variant_plan(plan, names, r))))
+    # the references always; the partitions last
+    todo = [n for n in ROW_ORDER if n in rows or n in ('single', 'dmo')] + _partitions(cfg, r.sc, plan.groups, rows, n_random)
+    for row in todo:
+        if row == 'single': add(single)
+        elif row == 'dmo': add(dmo)
+        elif row == 'single_matched':
+            longer = r.but(epochs=cfg.epochs + cfg.ft_epochs)
+            r.log(f'[ablate] single_matched: single-task networks trained {longer.cfg.epochs} epochs in one schedule')
+            a2 = longer.single()
+            add(dict(name='single_matched', accuracy={a['task']: a['test_acc'] for a in a2},
+                     params=sum(a['n_params'] for a in a2), seconds=sum(a['time_s'] for a in a2), epochs=longer.cfg.epochs))
+        elif row == 'singletons': add(group_row(row, groups_of(variant_plan(plan, names, [[t] for t in names]))))
+        elif row == 'one_group': add(group_row(row, groups_of(variant_plan(plan, names, [list(names)]))))
+        elif row == 'known_groups':
+            if r.sc.expected_groups: add(group_row(row, groups_of(variant_plan(plan, names, r.sc.expected_groups))))
+            else: r.log(f'[ablate] known_groups: scenario {r.sc.name!r} has no known grouping; no row')
+        elif row == 'uniform_keep':
+            nets = nets or {n: r.net(n) for n in names}
+            k = uniform_keep(nets, plan.groups, dmo['params'], cfg.min_layer_keep)
+            r.log(f'[ablate] uniform_keep: every task keeps {k:.2%} (DMO: '
+                  + ', '.join(f'{t} {v:.2%}' for t, v in plan.keep_ratio.items()) + ')')
+            add(dict(group_row(row, groups_of(variant_plan(plan, names, keep={t: k for t in names}))), keep=k))
+        elif row == 'reinit': add(group_row(row, groups_of(plan, from_init(cfg, r.init), 'reinit')))
+        elif row == 'random_masks':
+            add(group_row(row, groups_of(plan, from_init(cfg, r.init, random_masks=True), 'random_masks')))
+        elif row == 'sparse_hard': add(sparse_hard(r, dmo['params']))
+        else: add(group_row(partition_name(row, names), groups_of(variant_plan(plan, names, row))))
     table['time_s'] = time.time() - t0
-    _finish(table, done, single, out)
-    log(cfg, '\n' + ablation_table(table))
-    log(cfg, f'ablation: {out/"ablation.md"} (json {out/"ablation.json"}, figure {out/"figures"/"ablation.png"})')
+    _finish(table, done, single, r.out)
+    r.log('\n' + ablation_table(table))
+    r.log(f'ablation: {r.out/"ablation.md"} (json {r.out/"ablation.json"}, figure {r.out/"figures"/"ablation.png"})')
     return table
 
 # %% ../nbs/11a_ablate.ipynb #fea7ff05
+GROUPINGS = ('dmo', 'singletons', 'one_group', 'known_groups')   # rows that differ from DMO in the grouping alone
+
+def grouping_rank(rows:list, # the rows of one seed's table
+                 )->dict:
+    "DMO's rank by average accuracy among the partition rows, and its regret: the best grouping's average minus DMO's."
+    by = {r['name']: r for r in rows}
+    if 'dmo' not in by: return None
+    parts = [r for r in rows if r['name'].startswith('partition:')]
+    alts = parts + [by[n] for n in GROUPINGS[1:] if n in by]
+    if not alts: return None
+    best = max(alts, key=lambda r: r['avg'])
+    return dict(rank=1 + sum(r['avg'] > by['dmo']['avg'] for r in parts), of=1 + len(parts),
+                regret=best['avg'] - by['dmo']['avg'], best=best['name'])
+
 def _finish(table, done, single, out):
     "Fill every finished row's summary (avg, ratio, Δm) in table order and write the three outputs."
     order = {n: i for i, n in enumerate(ROW_ORDER)}
-    key = lambda n: (order.get(n, order['one_group'] + 0.5), n)
+    key = lambda n: (order.get(n, order['known_groups'] + 0.5), n)   # the partitions after the named groupings
     matched = done.get('single_matched')
     table['rows'] = []
     for n in sorted(done, key=key):
@@ -314,9 +350,18 @@ def _finish(table, done, single, out):
                  delta_m=delta_m(r['accuracy'], single['accuracy']),
                  delta_m_matched=None if matched is None else delta_m(r['accuracy'], matched['accuracy']))
         table['rows'].append(r)
+    table['grouping'] = grouping_rank(table['rows'])
     write_ablation(table, out)
 
 # %% ../nbs/11a_ablate.ipynb #44b1ccb6
+def row_label(name:str, # a row name
+              tasks:list, # the scenario's task names
+             )->str:
+    "A row's name for a table: past 4 tasks, a partition shows its shared groups only (`partition: a+b (others alone)`)."
+    if not name.startswith('partition:') or len(tasks) <= 4: return name
+    shared = [g for g in name[len('partition:'):].split('|') if '+' in g]
+    return 'partition: ' + (' | '.join(shared) or 'all alone') + ' (others alone)'
+
 def ablation_table(table:dict, # from `ablate` (or `aggregate`)
                   )->str:
     "Markdown: one row per control, one column per task, then Avg, #P (ratio), Δm against single and single_matched."
@@ -326,8 +371,12 @@ def ablation_table(table:dict, # from `ablate` (or `aggregate`)
              '|---|' + '---|' * (len(tasks) + 5)]
     for r in table['rows']:
         acc = ' | '.join(f"{r['accuracy'][t]:.2f}" for t in tasks)
-        lines.append(f"| {r['name']} | {acc} | {r['avg']:.2f} | {fmt_params(r['params'])} ({r['ratio']:.2f}) | {f(r['delta_m'])} | "
+        lines.append(f"| {row_label(r['name'], tasks)} | {acc} | {r['avg']:.2f} | {fmt_params(r['params'])} "
+                     f"({r['ratio']:.2f}) | {f(r['delta_m'])} | "
                      f"{f(r['delta_m_matched'])} | {r['seconds']:.0f} |")
+    g = table.get('grouping')
+    if g: lines.append(f"\nDMO's grouping ranks {g['rank']} of {g['of']} among itself and the partitions tried; regret "
+                       f"(best grouping tried, {g['best']}, minus DMO): {g['regret']:+.2f} points.")
     return '\n'.join(lines) + '\n'
 
 # %% ../nbs/11a_ablate.ipynb #05d91d94
@@ -339,9 +388,12 @@ def plot_ablation(table:dict, # from `ablate`
         c = 'C3' if r['name'] == 'dmo' else ('C0' if r['name'].startswith('single') else 'C7' if r['name'].startswith('partition') else 'C2')
         ax.scatter(r['params'], r['avg'], color=c, s=60 if r['name'] == 'dmo' else 30, zorder=3)
         ax.annotate(r['name'].replace('partition:', ''), (r['params'], r['avg']), fontsize=7, xytext=(4, 3), textcoords='offset points')
-    ax.set_xscale('log'); ax.set_xlabel('#P (log)'); ax.set_ylabel('average test accuracy (%)')
+    ax.set_xscale('log')
+    ax.set_xlabel('#P (log)')
+    ax.set_ylabel('average test accuracy (%)')
     ax.set_title(f"{table['scenario']}, seed {table['seed']}: DMO and its controls", fontsize=10)
-    fig.tight_layout(); return fig
+    fig.tight_layout()
+    return fig
 
 # %% ../nbs/11a_ablate.ipynb #b234d6f4
 def write_ablation(table:dict, # from `ablate`
@@ -384,10 +436,12 @@ def aggregate_table(agg:dict, # from `aggregate`
     "Markdown: mean ± std over seeds per row and task, #P ratio, Δm, and the paired difference of the average to DMO."
     tasks = agg['tasks']
     pm = lambda d, p=2: '' if d is None else f"{d['mean']:.{p}f} ± {d['std']:.{p}f}"
-    lines = ['| Row | seeds | ' + ' | '.join(tasks) + ' | Avg | #P ratio | Δm vs single | Δm vs single_matched | Avg − DMO (paired) |',
+    lines = ['| Row | seeds | ' + ' | '.join(tasks) + ' | Avg | #P ratio | Δm vs single | Δm vs '
+                                                      'single_matched | Avg − DMO (paired) |',
              '|---|---|' + '---|' * (len(tasks) + 5)]
     for r in agg['rows']:
         acc = ' | '.join(pm(r['accuracy'][t]) for t in tasks)
-        lines.append(f"| {r['name']} | {len(r['seeds'])} | {acc} | {pm(r['avg'])} | {r['ratio']['mean']:.3f} | {pm(r['delta_m'])} | "
+        lines.append(f"| {r['name']} | {len(r['seeds'])} | {acc} | {pm(r['avg'])} | "
+                     f"{r['ratio']['mean']:.3f} | {pm(r['delta_m'])} | "
                      f"{pm(r['delta_m_matched'])} | {pm(r['avg_minus_dmo'])} |")
     return '\n'.join(lines) + '\n'

@@ -30,7 +30,8 @@ def backbone_stages(bb:ResNetBackbone, # a ResNet backbone from `dmo_nb.models.r
 # %% ../nbs/08_baselines.ipynb #b42d8cc4
 def stage_channels(bb:ResNetBackbone)->list:
     "Output channels of the five stages of `bb`."
-    w = bb.width; return [w, w, 2 * w, 4 * w, 8 * w]
+    w = bb.width
+    return [w, w, 2 * w, 4 * w, 8 * w]
 
 # %% ../nbs/08_baselines.ipynb #cf0a4462
 def pool(x:torch.Tensor)->torch.Tensor:
@@ -44,7 +45,8 @@ class MultiTaskNet(TaskHeads):
                  n_classes:dict, # task name -> number of classes, in head order
                  n_features:int, # feature size the heads read
                 ):
-        super().__init__(); self.add_heads(n_classes, n_features)
+        super().__init__()
+        self.add_heads(n_classes, n_features)
     def param_count(self)->int:
         "Parameters needed at inference (shared tensors counted once)."
         return n_params(self)
@@ -97,7 +99,8 @@ class SoftSharing(TaskNetworks):
         store_attr('coef')
     def distance(self)->torch.Tensor:
         "Sum over task pairs of the squared L2 distance between their backbones."
-        T = len(self.backbones); per = [dict(b.named_parameters()) for b in self.backbones.values()]
+        T = len(self.backbones)
+        per = [dict(b.named_parameters()) for b in self.backbones.values()]
         tot = 0.
         for k in per[0]:
             W = torch.stack([p[k] for p in per])
@@ -109,10 +112,12 @@ class SoftSharing(TaskNetworks):
 def rsa_similarity(features:list, # one (N, D) feature matrix per task network, on the same N probe images
                   )->np.ndarray:
     "Task similarity by RSA: Spearman correlation between the networks' RDMs (1 - Pearson over image pairs)."
-    if len(features) < 1 or len({len(f) for f in features}) != 1: raise ValueError('`features` must be feature matrices of the same probe images')
+    if len(features) < 1 or len({len(f) for f in features}) != 1:
+        raise ValueError('`features` must be feature matrices of the same probe images')
     iu = np.triu_indices(len(features[0]), 1)
     rdms = [(1 - np.corrcoef(np.asarray(f, dtype=np.float64)))[iu] for f in features]
-    T = len(rdms); S = np.eye(T)
+    T = len(rdms)
+    S = np.eye(T)
     for i in range(T):
         for j in range(i + 1, T): S[i, j] = S[j, i] = spearmanr(rdms[i], rdms[j]).statistic
     return S
@@ -122,10 +127,12 @@ def rsa_groups(S:np.ndarray, # T x T task similarity
                n_groups:int, # number of groups, 1..T
               )->list:
     "Average-linkage clustering of the tasks on 1 - S into `n_groups` groups (lists of task indices)."
-    S = np.asarray(S, dtype=np.float64); T = len(S)
+    S = np.asarray(S, dtype=np.float64)
+    T = len(S)
     check_int('n_groups', n_groups, 1, T)
     if T == 1: return [[0]]
-    D = np.clip(1 - S, 0, None); np.fill_diagonal(D, 0)
+    D = np.clip(1 - S, 0, None)
+    np.fill_diagonal(D, 0)
     lab = fcluster(linkage(squareform((D + D.T) / 2, checks=False), 'average'), n_groups, 'maxclust')
     groups = {}
     for i, l in enumerate(lab): groups.setdefault(l, []).append(i)
@@ -142,11 +149,13 @@ class GroupedNetworks(nn.Module):
                  init:dict=None, # backbone initial state of every group network
                 ):
         super().__init__()
-        if sorted(t for g in groups for t in g) != sorted(n_classes): raise ValueError(f'`groups` {groups} must partition the tasks {list(n_classes)}')
+        if sorted(t for g in groups for t in g) != sorted(n_classes):
+            raise ValueError(f'`groups` {groups} must partition the tasks {list(n_classes)}')
         self.groups, self.tasks = [list(g) for g in groups], list(n_classes)
         self.nets = nn.ModuleList([HardSharing({t: n_classes[t] for t in g}, depth, width, init) for g in self.groups])
     def forward(self, *xs):
-        if len(xs) != len(self.tasks): raise ValueError(f'expected {len(self.tasks)} batch(es), one per task {self.tasks}; got {len(xs)}')
+        if len(xs) != len(self.tasks):
+            raise ValueError(f'expected {len(self.tasks)} batch(es), one per task {self.tasks}; got {len(xs)}')
         out = {}
         for g, net in zip(self.groups, self.nets):
             o = net(*[xs[self.tasks.index(t)] for t in g])
@@ -209,14 +218,17 @@ class FusedColumns(MultiTaskNet):
         cols = {t: _load(resnet(depth, width), init) for t in n_classes}
         super().__init__(n_classes, next(iter(cols.values())).out_features)
         self.unit, self.columns = unit, nn.ModuleDict(cols)
-        T = len(cols); chans = stage_channels(next(iter(cols.values())))
+        T = len(cols)
+        chans = stage_channels(next(iter(cols.values())))
         self.units = nn.ModuleList([self.UNITS[unit](T, c) for c in chans])
     def _run(self, x):
-        hs = [x] * len(self.columns); stages = [backbone_stages(c) for c in self.columns.values()]
+        hs = [x] * len(self.columns)
+        stages = [backbone_stages(c) for c in self.columns.values()]
         for s, u in enumerate(self.units): hs = u([st[s](h) for st, h in zip(stages, hs)])
         return [pool(h) for h in hs]
     def features(self, xs):
-        fs = self._run(torch.cat(xs)); ns = [len(x) for x in xs]
+        fs = self._run(torch.cat(xs))
+        ns = [len(x) for x in xs]
         return [f.split(ns)[i] for i, f in enumerate(fs)]
     def task_features(self, x, i): return self._run(x)[i]
 
@@ -237,18 +249,23 @@ class MTAN(MultiTaskNet):
                 ):
         bb = _load(resnet(depth, width), init)
         super().__init__(n_classes, bb.out_features)
-        self.backbone = bb; ch = stage_channels(bb)[1:]
+        self.backbone = bb
+        ch = stage_channels(bb)[1:]
         self.att = nn.ModuleDict({t: nn.ModuleList([_attention(ch[0], ch[0])] + [_attention(2 * c, c) for c in ch[1:]]) for t in n_classes})
         self.down = nn.ModuleList([nn.Sequential(nn.Conv2d(a, b, 3, 2, 1, bias=False), nn.BatchNorm2d(b), nn.ReLU(inplace=True))
                                    for a, b in zip(ch, ch[1:])])
     def features(self, xs):
-        ns = [len(x) for x in xs]; h = torch.cat(xs); ps = []
+        ns = [len(x) for x in xs]
+        h = torch.cat(xs)
+        ps = []
         for st in backbone_stages(self.backbone):
-            h = st(h); ps.append(h)
+            h = st(h)
+            ps.append(h)
         ps = [p.split(ns) for p in ps[1:]]   # per stage, per task
         out = []
         for k, t in enumerate(self.tasks):
-            att = self.att[t]; a = att[0](ps[0][k]) * ps[0][k]
+            att = self.att[t]
+            a = att[0](ps[0][k]) * ps[0][k]
             for s in range(1, 4): a = att[s](torch.cat([ps[s][k], self.down[s - 1](a)], 1)) * ps[s][k]
             out.append(pool(a))
         return out
@@ -320,7 +337,9 @@ class TAPS(TaskNetworks):
             bb = copy.deepcopy(self.backbones[t])
             for n, m in self.task_layers(t).items():
                 if m.active:
-                    c = copy.deepcopy(m.base); c.weight.copy_(m.base.weight + m.delta); bb.set_submodule(n, c)
+                    c = copy.deepcopy(m.base)
+                    c.weight.copy_(m.base.weight + m.delta)
+                    bb.set_submodule(n, c)
                 else: bb.set_submodule(n, m.base)
             bbs[t] = bb
         net = TaskNetworks({t: h.out_features for t, h in self.heads.items()}, backbones=bbs)

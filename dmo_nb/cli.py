@@ -34,41 +34,53 @@ def _config_flags(r:argparse.ArgumentParser):
         if anno == 'bool': kw['action'] = argparse.BooleanOptionalAction
         elif anno == 'list': kw.update(nargs='+', metavar='NAME')
         else: kw.update(type=getattr(builtins, anno), metavar=anno.upper())
-        if f.name in CHOICES: kw.update(help=f"{d['docment']} (one of: {', '.join(CHOICES[f.name])}; default: {default})")   # checked by `Config.validate`
+        if f.name in CHOICES:
+            # checked by `Config.validate`
+            kw.update(help=f"{d['docment']} (one of: {', '.join(CHOICES[f.name])}; default: {default})")
         r.add_argument('--' + f.name.replace('_', '-'), **kw)
     r.add_argument('--config', default=argparse.SUPPRESS, metavar='FILE',
                    help="start from the settings of a config.json (a run directory's); the flags given override them")
 
 def _parser()->argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog='dmo_nb', description='Task-Aware Dynamic Model Optimization for multi-task learning')
+    p = argparse.ArgumentParser(prog='dmo_nb', description='Task-Aware Dynamic Model '
+                                                           'Optimization for multi-task learning')
     sub = p.add_subparsers(dest='cmd', required=True)
     r = sub.add_parser('run', help='train, group, prune, fine-tune and report (reuses finished artifacts)')
     _config_flags(r)
     r.add_argument('--stage', choices=('all',) + STAGES, default='all',
-                   help='run one stage only, for jobs a scheduler starts independently: single (task networks) or group '
+                   help='run one stage only, for jobs a scheduler starts independently: single '
+                        '(task networks) or group '
                         '(pruning, merging, fine-tuning); a final `dmo_nb run` plans and reports (default: all)')
     r.add_argument('--task', default=None, metavar='NAME|INDEX', help='with --stage single: only this task (its name, or its index: an array task id)')
     r.add_argument('--group', type=int, default=None, metavar='INT', help='with --stage group: only this group of the plan (an index past the last does nothing)')
-    c = sub.add_parser('compare', help='DMO against single-task learning and the multi-task baselines, one table and one figure')
-    _config_flags(c); c.add_argument('--methods', nargs='+', default=None, help=f"methods to compare, from: single dmo {' '.join(BASELINES)} (default: all)")
+    c = sub.add_parser('compare', help='DMO against single-task learning and the multi-task baselines, '
+                                       'one table and one figure')
+    _config_flags(c)
+    c.add_argument('--methods', nargs='+', default=None, help=f"methods to compare, from: single dmo {' '.join(BASELINES)} (default: all)")
     w = sub.add_parser('sweep', help="the paper's Table 4: first-layer filters and depth, for chosen methods")
-    _config_flags(w); w.add_argument('--methods', nargs='+', default=None, help=f"methods, from: single dmo {' '.join(BASELINES)} (default: single soft dmo)")
+    _config_flags(w)
+    w.add_argument('--methods', nargs='+', default=None, help=f"methods, from: single dmo {' '.join(BASELINES)} (default: single soft dmo)")
     w.add_argument('--widths', nargs='+', type=int, default=None, help='first-layer filters to try (default: 16 32 64)')
     w.add_argument('--depths', nargs='+', type=int, default=None, help='depths to try (default: 10 14 18)')
-    a = sub.add_parser('ablate', help="DMO's controls on a finished run: compute-matched single-task, other groupings, uniform keep, "
+    a = sub.add_parser('ablate', help="DMO's controls on a finished run: compute-matched single-task, other "
+                                      "groupings, uniform keep, "
                                       're-initialised and random masks, sparse hard sharing (dmo_nb.ablate)')
-    a.add_argument('--out', required=True, help='a finished run directory (dmo_nb run --out ...); its config.json gives every setting')
+    a.add_argument('--out', required=True, help='a finished run directory (dmo_nb run --out ...); its '
+                                                'config.json gives every setting')
     a.add_argument('--ablations', nargs='+', default=None, metavar='NAME',
                    help=f"rows to build, from: {' '.join(ABLATIONS)}, or partition:TASK+TASK|TASK (default: all)")
     a.add_argument('--random-partitions', type=int, default=5, metavar='INT',
                    help='with more than 4 tasks: random partitions of DMO\'s group sizes to try (default: 5)')
     a.add_argument('--quiet', action=argparse.BooleanOptionalAction, default=None, help="no progress output (default: the run's)")
-    a.add_argument('--wait', action='store_true', help='wait for another writer of the run directory instead of stopping')
+    a.add_argument('--wait', action='store_true', help='wait for another writer of the run '
+                                                       'directory instead of stopping')
     e = sub.add_parser('export', help="write a finished run's DMO model as one safetensors file (dmo_nb.deploy)")
     e.add_argument('--out', required=True, help='a finished run directory')
     e.add_argument('--to', required=True, metavar='FILE', help='the model file to write (.safetensors)')
-    e.add_argument('--dtype', default='float32', help=f"dtype of the surviving weights, one of: {', '.join(DTYPES)} (default: float32)")
-    q = sub.add_parser('predict', help='classify images with an exported model: one line per image (index, class, label)')
+    e.add_argument('--dtype', default='float32', help=f"dtype of the surviving weights, one of: "
+                                                      f"{', '.join(DTYPES)} (default: float32)")
+    q = sub.add_parser('predict', help='classify images with an exported model: one line per '
+                                       'image (index, class, label)')
     q.add_argument('--model', required=True, metavar='FILE', help='a file written by dmo_nb export')
     q.add_argument('--task', required=True, metavar='NAME', help="the task the images are for (one of the model's tasks)")
     q.add_argument('inputs', nargs='+', metavar='INPUT', help="an .npz with uint8 images under 'x' (or 'images', 'x_test'), or image files")
@@ -80,7 +92,8 @@ def _parser()->argparse.ArgumentParser:
 def _flag_hint(msg:str)->str:
     "A `Config` error message with the flag of the first setting it names."
     for m in re.finditer(r'`(\w+)`', msg):
-        if m.group(1) in {f.name for f in dataclasses.fields(Config)}: return f"{msg} (flag --{m.group(1).replace('_', '-')})"
+        if m.group(1) in {f.name for f in dataclasses.fields(Config)}:
+            return f"{msg} (flag --{m.group(1).replace('_', '-')})"
     return msg
 
 def _one_line(e:BaseException)->str:
@@ -102,7 +115,8 @@ def main(argv:list=None, # command-line arguments (default: sys.argv[1:])
 def _main(argv:list=None)->int:
     args = vars(_parser().parse_args(argv))
     cmd = args.pop('cmd')
-    if cmd == 'ablate': return _errors(lambda: ablate(args['out'], args['ablations'], args['random_partitions'], args['quiet'], args['wait']))
+    if cmd == 'ablate':
+        return _errors(lambda: ablate(args['out'], args['ablations'], args['random_partitions'], args['quiet'], args['wait']))
     if cmd == 'export': return _errors(lambda: print(f"wrote {export_model(args['out'], args['to'], args['dtype'])}"))
     if cmd == 'predict': return _errors(lambda: _predict(**args))
     return _errors(lambda: _run(cmd, args))
@@ -112,10 +126,12 @@ def _errors(work)->int:
     try: work()
     except (ValueError, FileNotFoundError, RunDirBusy) as e:
         if os.environ.get('DMO_NB_TRACEBACK'): raise
-        print(f'dmo_nb: error: {_flag_hint(_one_line(e))}', file=sys.stderr); return 2
+        print(f'dmo_nb: error: {_flag_hint(_one_line(e))}', file=sys.stderr)
+        return 2
     except DiskFull as e:   # the run resumes once there is space: nothing half-written was kept
         if os.environ.get('DMO_NB_TRACEBACK'): raise
-        print(f'dmo_nb: error: {_one_line(e)}', file=sys.stderr); return 1
+        print(f'dmo_nb: error: {_one_line(e)}', file=sys.stderr)
+        return 1
     return 0
 
 def _images(inputs:list, size:tuple):
@@ -125,7 +141,8 @@ def _images(inputs:list, size:tuple):
         if not Path(inputs[0]).is_file(): raise FileNotFoundError(f'{inputs[0]}: no such file')
         with np.load(inputs[0]) as z:
             key = next((k for k in ('x', 'images', 'x_test') if k in z.files), None)
-            if key is None: raise ValueError(f"{inputs[0]} holds no images under 'x', 'images' or 'x_test' (it has {z.files})")
+            if key is None:
+                raise ValueError(f"{inputs[0]} holds no images under 'x', 'images' or 'x_test' (it has {z.files})")
             return z[key]
     import numpy as np
     from PIL import Image, UnidentifiedImageError
@@ -133,7 +150,8 @@ def _images(inputs:list, size:tuple):
     for f in inputs:
         try:
             with Image.open(f) as im: out.append(np.asarray(im.convert('RGB').resize((size[1], size[0]))))
-        except (FileNotFoundError, UnidentifiedImageError, OSError) as e: raise ValueError(f'{f}: not an image file ({type(e).__name__})') from None
+        except (FileNotFoundError, UnidentifiedImageError, OSError) as e:
+            raise ValueError(f'{f}: not an image file ({type(e).__name__})') from None
     return np.stack(out)
 
 def _predict(model:str, task:str, inputs:list, to:str=None, probs:bool=False, backend:str='torch'):
@@ -148,7 +166,9 @@ def _predict(model:str, task:str, inputs:list, to:str=None, probs:bool=False, ba
         rows.append(f"{i},{k},{pre['classes'][k]}" + (''.join(f',{v:.6g}' for v in row) if probs else ''))
     text = '\n'.join(rows) + '\n'
     if to is None: sys.stdout.write(text)
-    else: Path(to).write_text(text); print(f'wrote {len(rows) - 1} predictions to {to}', file=sys.stderr)
+    else:
+        Path(to).write_text(text)
+        print(f'wrote {len(rows) - 1} predictions to {to}', file=sys.stderr)
 
 def _run(cmd:str, args:dict):
     "`run`, `compare` or `sweep` from the parsed flags."

@@ -17,7 +17,9 @@ from .distrib import world_size
 from .measure import probe_images, probe_features
 from .baselines import BASELINES, PAPER_REFS, build_baseline, train_baseline, rsa_similarity, rsa_groups
 from .report import method_table, fmt_params, write_figure
-from .pipeline import Config, resolve, start_run, plan_and_run, log, trained_net, single_key, config_key, reuse_or_build
+from .config import Config, single_key, config_key
+from .runs import Run
+import dmo_nb.pipeline   # the stages of a `Run`
 
 # %% auto #0
 __all__ = ['METHODS', 'LABELS', 'SWEEP_WIDTHS', 'SWEEP_DEPTHS', 'SWEEP_METHODS', 'check_methods', 'check_sizes', 'rsa_plan',
@@ -33,7 +35,8 @@ SWEEP_WIDTHS, SWEEP_DEPTHS, SWEEP_METHODS = (16, 32, 64), (10, 14, 18), ('single
 def check_methods(methods:list, # method names
                  )->list:
     "The methods in table order, single-task learning first; an unknown name raises `ValueError`."
-    if isinstance(methods, str) or not methods: raise ValueError(f'`methods` must be a non-empty list of names from {METHODS}')
+    if isinstance(methods, str) or not methods:
+        raise ValueError(f'`methods` must be a non-empty list of names from {METHODS}')
     bad = [m for m in methods if m not in METHODS]
     if bad: raise ValueError(f'unknown method(s) {bad}; choose from {METHODS}')
     return [m for m in METHODS if m in methods or m == 'single']
@@ -45,21 +48,19 @@ def check_sizes(widths:list, # first-layer filters
     "Raise `ValueError` unless every width is an integer >= 1 and every depth a known ResNet depth."
     if not widths or any(isinstance(w, bool) or not isinstance(w, int) or w < 1 for w in widths):
         raise ValueError(f'`widths` must be integers >= 1; got {widths!r}')
-    if not depths or any(d not in DEPTHS for d in depths): raise ValueError(f'`depths` must be from {sorted(DEPTHS)}; got {depths!r}')
+    if not depths or any(d not in DEPTHS for d in depths):
+        raise ValueError(f'`depths` must be from {sorted(DEPTHS)}; got {depths!r}')
 
 # %% ../nbs/11_compare.ipynb #799306ac
-def rsa_plan(cfg:Config, # resolved config
-             sc, # its scenario
-             init:dict, # shared initialisation
-             arts:list, # single-task artifacts
+def rsa_plan(run:Run, # a run whose single-task stage is done
              n_groups:int=None, # number of groups (default: ceil(T/2))
             )->dict:
     "RSA similarity of the single-task networks and the Soft RSA groups (task names)."
-    probe = probe_images(sc.tasks, cfg.probe_per_task)
-    feats = [probe_features(trained_net(cfg, t, init, a['state']), t, probe, device=cfg.device).numpy() for t, a in zip(sc.tasks, arts)]
+    probe = probe_images(run.sc.tasks, run.cfg.probe_per_task)
+    feats = [probe_features(run.net(t.name), t, probe, device=run.cfg.device).numpy() for t in run.sc.tasks]
     S = rsa_similarity(feats)
-    groups = rsa_groups(S, n_groups or math.ceil(len(sc) / 2))
-    return dict(similarity=S.tolist(), groups=[[sc.names[i] for i in g] for g in groups])
+    groups = rsa_groups(S, n_groups or math.ceil(len(run.sc) / 2))
+    return dict(similarity=S.tolist(), groups=[[run.names[i] for i in g] for g in groups])
 
 # %% ../nbs/11_compare.ipynb #29a9990b
 def baseline_key(cfg:Config, # resolved config
@@ -71,31 +72,34 @@ def baseline_key(cfg:Config, # resolved config
     return stable_hash(dict(method=method, tasks=list(names), extra=extra or {}, **config_key(cfg, 'baseline')))
 
 # %% ../nbs/11_compare.ipynb #743d97f6
-def run_baseline(cfg:Config, # resolved config
-                 sc, # its scenario
-                 init:dict, # backbone initialisation (shared with the single-task networks)
-                 arts:list, # single-task artifacts (Soft RSA reads them)
+def run_baseline(run:Run, # a run whose single-task stage is done (its initialisation; Soft RSA reads its networks)
                  method:str, # one of `BASELINES`
                  options:dict=None, # the method's own settings, passed to `build_baseline` (default: those of `cfg`)
                 )->dict:
-    "Train `method` on the scenario (or reuse its finished result); return its row of the comparison."
-    options = {**cfg.method_options(method), **(options or {})}; extra = dict(options)
+    "Train `method` on the run's scenario (or reuse its finished result); return its row of the comparison."
+    cfg, sc = run.cfg, run.sc
+    options = {**cfg.method_options(method), **(options or {})}
+    extra = dict(options)
     rsa = method == 'soft_rsa' and 'groups' not in options
     if rsa:   # the groups follow from the single-task networks: key by those, compute the groups only to train
         n_groups = options.pop('n_groups', None)
-        extra = dict(options, n_groups=n_groups, probe_per_task=cfg.probe_per_task, single=[single_key(cfg, n) for n in sc.names])
-    d = Path(cfg.out)/'compare'; stem = f'{method}-{baseline_key(cfg, method, sc.names, extra)}'
+        extra = dict(options, n_groups=n_groups, probe_per_task=cfg.probe_per_task,
+                     single=[single_key(cfg, n) for n in sc.names])
+    d = run.out/'compare'
+    stem = f'{method}-{baseline_key(cfg, method, sc.names, extra)}'
     def build(ck):
-        log(cfg, f'[{method}] training {LABELS[method]} on {len(sc)} tasks, {cfg.epochs} epochs')
-        if rsa: options['groups'] = rsa_plan(cfg, sc, init, arts, n_groups)['groups']
-        net = build_baseline(method, sc.tasks, cfg.depth, cfg.width, init, **options)
-        r = train_baseline(net, sc.tasks, cfg.recipe(), cfg.weighting, cfg.weighting_options(), checkpoint=ck)
+        run.log(f'[{method}] training {LABELS[method]} on {len(sc)} tasks, {cfg.epochs} epochs')
+        if rsa: options['groups'] = rsa_plan(run, n_groups)['groups']
+        net = build_baseline(method, sc.tasks, cfg.depth, cfg.width, run.shared_initialisation(), **options)
+        r = train_baseline(net, sc.tasks, cfg.train_recipe(), cfg.weighting, cfg.weighting_options(), checkpoint=ck)
         atomic_save(dict(state=r['state'], method=method, options=options), d/f'{stem}.pt')
-        log(cfg, f'[{method}] ' + ', '.join(f'{k} {v:.2f}%' for k, v in r['test_acc'].items()) + f'; #P {r["params"]:,} ({r["time_s"]:.1f}s)')
-        return dict(method=method, accuracy=r['test_acc'], params=r['params'], time_s=r['time_s'], task_weights=r['task_weights'],
-                    epoch_losses=r['epoch_losses'], options=options, **({'active_layers': r['active_layers']} if 'active_layers' in r else {}))
-    row, was = reuse_or_build(cfg, d/f'{stem}.json', build, f'[{method}]', f'training {method} again', weights=d/f'{stem}.pt')
-    if was: log(cfg, f'[{method}] reusing finished result ({d/stem}.json)')
+        accs = ', '.join(f'{k} {v:.2f}%' for k, v in r['test_acc'].items())
+        run.log(f'[{method}] {accs}; #P {r["params"]:,} ({r["time_s"]:.1f}s)')
+        extras = {'active_layers': r['active_layers']} if 'active_layers' in r else {}
+        return dict(method=method, accuracy=r['test_acc'], params=r['params'], time_s=r['time_s'],
+                    task_weights=r['task_weights'], epoch_losses=r['epoch_losses'], options=options, **extras)
+    row, was = run.reuse_or_build(d/f'{stem}.json', build, f'[{method}]', f'training {method} again', weights=d/f'{stem}.pt')
+    if was: run.log(f'[{method}] reusing finished result ({d/stem}.json)')
     return row
 
 # %% ../nbs/11_compare.ipynb #a6686b56
@@ -106,7 +110,8 @@ def load_baseline(path, # a compare/<method>-<key>.pt file
                  )->torch.nn.Module:
     "Rebuild a trained baseline network from its saved file."
     s = load_artifact(path)
-    net = build_baseline(s['method'], tasks, depth, width, **s['options']); net.load_state_dict(s['state'])
+    net = build_baseline(s['method'], tasks, depth, width, **s['options'])
+    net.load_state_dict(s['state'])
     return net
 
 # %% ../nbs/11_compare.ipynb #b6515c86
@@ -122,17 +127,24 @@ def plot_comparison(cmp:dict, # from `compare`
     "The paper's Figs. 3-4: accuracy of every task against the method's #P, one marker per method (big: the average)."
     tasks, rows = cmp['tasks'], cmp['rows']
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    marks = dict(zip(METHODS, 'os*^vDPXh')); pal = sns.color_palette('tab10', len(tasks))
+    marks = dict(zip(METHODS, 'os*^vDPXh'))
+    pal = sns.color_palette('tab10', len(tasks))
     for m, r in rows.items():
-        for c, t in zip(pal, tasks): ax.scatter(r['params'], r['accuracy'][t], marker=marks[m], color=c, s=28, alpha=0.7)
+        for c, t in zip(pal, tasks):
+            ax.scatter(r['params'], r['accuracy'][t], marker=marks[m], color=c, s=28, alpha=0.7)
         avg = np.mean([r['accuracy'][t] for t in tasks])
         ax.scatter(r['params'], avg, marker=marks[m], color='k', s=110, label=f'{LABELS[m]} (avg {avg:.1f})')
     for c, t in zip(pal, tasks): ax.scatter([], [], color=c, marker='o', s=20, label=t)
-    ax.set_xscale('log'); ax.set_xlabel('#P of the method (log)'); ax.set_ylabel('test accuracy (%)')
-    ax.xaxis.set_major_locator(LogLocator(subs=(1, 2, 5))); ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_params(v)))
+    ax.set_xscale('log')
+    ax.set_xlabel('#P of the method (log)')
+    ax.set_ylabel('test accuracy (%)')
+    ax.xaxis.set_major_locator(LogLocator(subs=(1, 2, 5)))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_params(v)))
     ax.xaxis.set_minor_formatter(NullFormatter())
     ax.legend(fontsize=7, loc='center left', bbox_to_anchor=(1.01, 0.5))
-    ax.set_title(f"{cmp['scenario']}: accuracy vs parameters (Figs. 3–4)", fontsize=10); fig.tight_layout(); return fig
+    ax.set_title(f"{cmp['scenario']}: accuracy vs parameters (Figs. 3–4)", fontsize=10)
+    fig.tight_layout()
+    return fig
 
 # %% ../nbs/11_compare.ipynb #bffbc4bb
 def write_comparison(cmp:dict, # from `compare`
@@ -140,7 +152,8 @@ def write_comparison(cmp:dict, # from `compare`
                      dpi:int=110, # figure resolution
                     )->dict:
     "Write comparison.json, comparison.md and figures/comparison.png into `out`, each atomically."
-    out = Path(out); (out/'figures').mkdir(parents=True, exist_ok=True)
+    out = Path(out)
+    (out/'figures').mkdir(parents=True, exist_ok=True)
     paths = dict(json=atomic_write_json(cmp, out/'comparison.json'), table=atomic_write_text(comparison_table(cmp), out/'comparison.md'))
     paths['figure'] = write_figure(lambda: plot_comparison(cmp), out/'figures'/'comparison.png', dpi)
     return paths
@@ -150,7 +163,8 @@ def one_process(what:str, # the command, for the message
                ):
     "Raise unless this is the only process: the baselines train in one (under torchrun, `dmo_nb run` shares its work out)."
     if world_size() > 1:
-        raise ValueError(f'`dmo_nb {what}` runs in one process; under torchrun, launch `dmo_nb run` (the DMO pipeline, task-parallel), '
+        raise ValueError(f'`dmo_nb {what}` runs in one process; under torchrun, launch `dmo_nb run` (the DMO '
+                         'pipeline, task-parallel), '
                          f'then `dmo_nb {what}` in one process: it reuses every network the ranks trained')
 
 # %% ../nbs/11_compare.ipynb #6dc41915
@@ -163,26 +177,29 @@ def compare(cfg:Config=None, # settings of the run (default: `Config()`)
     "Train (or reuse) every method on the scenario; write comparison.json, comparison.md and the figure; return the comparison."
     methods = check_methods(list(methods or METHODS))
     options = dict(options or {})
-    if set(options) - set(BASELINES): raise ValueError(f'`options` names methods that take none: {sorted(set(options) - set(BASELINES))}')
-    cfg, sc = resolve(dataclasses.replace(cfg or Config(), **kwargs), sc)
+    if set(options) - set(BASELINES):
+        raise ValueError(f'`options` names methods that take none: {sorted(set(options) - set(BASELINES))}')
+    r = Run(cfg, sc, **kwargs)
     one_process('compare')
-    with run_lock(cfg.out, cfg.wait, 'dmo_nb compare'): return _compare(cfg, sc, methods, options)
+    with r.lock('dmo_nb compare'): return _compare(r, methods, options)
 
-def _compare(cfg, sc, methods, options):
-    t0 = time.time(); init, arts, timing = start_run(cfg, sc); out = Path(cfg.out)
-    rows = {'single': dict(method='single', accuracy={a['task']: a['test_acc'] for a in arts}, params=sum(a['n_params'] for a in arts),
-                           time_s=sum(a['time_s'] for a in arts))}
+def _compare(r:Run, methods, options):
+    t0 = time.time()
+    arts = r.open().train_single_stage()
+    rows = {'single': dict(method='single', accuracy={a['task']: a['test_acc'] for a in arts},
+                           params=sum(a['n_params'] for a in arts), time_s=sum(a['time_s'] for a in arts))}
     for m in methods[1:]:
         if m == 'dmo':
-            rep = plan_and_run(cfg, sc, init, arts, timing)
-            rows['dmo'] = dict(method='dmo', accuracy=rep['accuracy']['dmo'], params=rep['params']['dmo'], groups=rep['groups'],
-                               time_s=rep['timing']['finetune_s'])
-        else: rows[m] = run_baseline(cfg, sc, init, arts, m, options.get(m))
-    cmp = dict(scenario=sc.name, tasks=sc.names, rows=rows, refs={m: PAPER_REFS.get(m, '') for m in rows},
-               weighting=cfg.weighting, config=cfg.to_dict(), time_s=time.time() - t0)
-    write_comparison(cmp, out)
-    log(cfg, '\n' + comparison_table(cmp))
-    log(cfg, f'comparison: {out/"comparison.md"} (json {out/"comparison.json"}, figure {out/"figures"/"comparison.png"})')
+            rep = r.dmo()
+            rows['dmo'] = dict(method='dmo', accuracy=rep['accuracy']['dmo'], params=rep['params']['dmo'],
+                               groups=rep['groups'], time_s=rep['timing']['finetune_s'])
+        else: rows[m] = run_baseline(r, m, options.get(m))
+    cmp = dict(scenario=r.sc.name, tasks=r.names, rows=rows, refs={m: PAPER_REFS.get(m, '') for m in rows},
+               weighting=r.cfg.weighting, config=r.cfg.to_dict(), time_s=time.time() - t0)
+    write_comparison(cmp, r.out)
+    r.log('\n' + comparison_table(cmp))
+    r.log(f'comparison: {r.out/"comparison.md"} (json {r.out/"comparison.json"}, figure '
+          f'{r.out/"figures"/"comparison.png"})')
     return cmp
 
 # %% ../nbs/11_compare.ipynb #2ee0d3ff
@@ -192,7 +209,9 @@ def sweep_table(sw:dict, # from `sweep`
     lines = ['| Method | #filters | #layers | Avg | #P |', '|---|---|---|---|---|']
     for m in sw['methods']:
         for r in sw['rows']:
-            if m in r['avg']: lines.append(f"| {LABELS[m]} | {r['width']} | {r['depth']} | {r['avg'][m]:.2f} | {fmt_params(r['params'][m])} |")
+            if m in r['avg']:
+                lines.append(f"| {LABELS[m]} | {r['width']} | {r['depth']} | {r['avg'][m]:.2f} | "
+                             f"{fmt_params(r['params'][m])} |")
     return '\n'.join(lines) + '\n'
 
 # %% ../nbs/11_compare.ipynb #fee125de
@@ -205,20 +224,23 @@ def sweep(cfg:Config=None, # settings (the scenario's width and depth are the ce
          )->dict:
     "The paper's Table 4: compare `methods` at each width (scenario depth) and each depth (scenario width)."
     widths, depths = list(widths or SWEEP_WIDTHS), list(depths or SWEEP_DEPTHS)
-    check_sizes(widths, depths); methods = check_methods(list(methods or SWEEP_METHODS))
-    cfg, sc = resolve(dataclasses.replace(cfg or Config(), **kwargs), sc)
+    check_sizes(widths, depths)
+    methods = check_methods(list(methods or SWEEP_METHODS))
+    r = Run(cfg, sc, **kwargs)
     one_process('sweep')
-    with run_lock(cfg.out, cfg.wait, 'dmo_nb sweep'): return _sweep(cfg, sc, widths, depths, methods)
+    with r.lock('dmo_nb sweep'): return _sweep(r, widths, depths, methods)
 
-def _sweep(cfg, sc, widths, depths, methods):
+def _sweep(r:Run, widths, depths, methods):
+    cfg = r.cfg
     sizes = list(dict.fromkeys([(w, cfg.depth) for w in widths] + [(cfg.width, d) for d in depths]))
     rows = []
     for w, d in sizes:
-        log(cfg, f'[sweep] width {w}, depth {d}')
-        c = compare(dataclasses.replace(cfg, width=w, depth=d, out=str(Path(cfg.out)/'sweep'/f'width{w}-depth{d}')), methods, sc=sc)
-        rows.append(dict(width=w, depth=d, avg={m: float(np.mean([r['accuracy'][t] for t in c['tasks']])) for m, r in c['rows'].items()},
-                         params={m: r['params'] for m, r in c['rows'].items()}))
-    sw = dict(scenario=sc.name, methods=methods, rows=rows, config=cfg.to_dict())
-    atomic_write_json(sw, Path(cfg.out)/'sweep.json'); atomic_write_text(sweep_table(sw), Path(cfg.out)/'sweep.md')
-    log(cfg, '\n' + sweep_table(sw))
+        r.log(f'[sweep] width {w}, depth {d}')
+        c = compare(dataclasses.replace(cfg, width=w, depth=d, out=str(r.out/'sweep'/f'width{w}-depth{d}')), methods, sc=r.sc)
+        rows.append(dict(width=w, depth=d, params={m: row['params'] for m, row in c['rows'].items()},
+                         avg={m: float(np.mean([row['accuracy'][t] for t in c['tasks']])) for m, row in c['rows'].items()}))
+    sw = dict(scenario=r.sc.name, methods=methods, rows=rows, config=cfg.to_dict())
+    atomic_write_json(sw, r.out/'sweep.json')
+    atomic_write_text(sweep_table(sw), r.out/'sweep.md')
+    r.log('\n' + sweep_table(sw))
     return sw

@@ -37,14 +37,18 @@ def check_classes(task:str, # the task's name, for the messages
                   rare:float=0.01, # warn about a class with less than this share of the training images
                  ):
     "Refuse a task with fewer than 2 classes declared or present in `y_train`; warn about classes under `rare` of it."
-    if n_classes < 2: raise ValueError(f'task {task!r} has {n_classes} class(es); a classification task needs at least 2')
+    if n_classes < 2:
+        raise ValueError(f'task {task!r} has {n_classes} class(es); a classification task needs at least 2')
     if not len(y_train): return
     counts = torch.bincount(y_train.long(), minlength=n_classes)
     present = int((counts > 0).sum())
-    if present < 2: raise ValueError(f'task {task!r}: its training split holds only {present} of its {n_classes} declared classes '
+    if present < 2:
+        raise ValueError(f'task {task!r}: its training split holds only {present} of its {n_classes} declared classes '
                                      f'(label {int(y_train[0])}, all {len(y_train):,} images); a task needs at least 2')
     few = [(i, int(c)) for i, c in enumerate(counts.tolist()) if c < rare * len(y_train)]
-    if few: warnings.warn(f'task {task!r}: {len(few)} class(es) have under {rare:.0%} of the {len(y_train):,} training images: '
+    if few:
+        warnings.warn(f'task {task!r}: {len(few)} class(es) have under {rare:.0%} of the '
+                      f'{len(y_train):,} training images: '
                           + ', '.join(f'label {i} ({c})' for i, c in few[:5]) + (', ...' if len(few) > 5 else ''), stacklevel=3)
 
 # %% ../nbs/00_data.ipynb #5406529c
@@ -62,7 +66,8 @@ class Task:
     def __post_init__(self):
         if not isinstance(self.name, str) or not _NAME_RE.match(self.name):
             raise ValueError(f'task `name` must be an identifier (letters, digits, _); got {self.name!r}')
-        check_images(self.x_train, self.y_train, 'x_train'); check_images(self.x_test, self.y_test, 'x_test')
+        check_images(self.x_train, self.y_train, 'x_train')
+        check_images(self.x_test, self.y_test, 'x_test')
         self.y_train, self.y_test = self.y_train.long(), self.y_test.long()
         n = len(self.classes)
         for nm, y in (('y_train', self.y_train), ('y_test', self.y_test)):
@@ -210,7 +215,8 @@ def synthetic_task(name:str, # one of `SYNTHETIC_TASKS`
     xs, ys = [], []
     for j, (n, split) in enumerate(((n_train, 'train'), (n_test, 'test'))):
         x, y = fn(n, size, np.random.default_rng([seed, k, j]), split)
-        xs.append(_to_rgb_u8(x)); ys.append(torch.as_tensor(y, dtype=torch.long))
+        xs.append(_to_rgb_u8(x))
+        ys.append(torch.as_tensor(y, dtype=torch.long))
     return Task(name, xs[0], ys[0], xs[1], ys[1], classes, flip=False, pad=size//16)
 
 # %% ../nbs/00_data.ipynb #9377a381
@@ -239,7 +245,8 @@ def show_scenario(sc:Scenario, # scenario to show
     fig, axs = plt.subplots(len(sc), n, figsize=(n*0.9, len(sc)*1.0), squeeze=False)
     for r, t in enumerate(sc.tasks):
         for c in range(n):
-            ax = axs[r, c]; ax.axis('off')
+            ax = axs[r, c]
+            ax.axis('off')
             if c < len(t.x_train):
                 ax.imshow(t.x_train[c].permute(1, 2, 0).numpy())
                 ax.set_title(t.classes[t.y_train[c]], fontsize=7)
@@ -289,9 +296,11 @@ class BatchAugment:
         return x, y
     def _crop(self, x):
         "Shift each image by a random offset in [-pad, pad] with zero fill, via one gather."
-        n, c, h, w = x.shape; p = self.pad
+        n, c, h, w = x.shape
+        p = self.pad
         xp = F.pad(x, (p, p, p, p))
-        oy = torch.randint(0, 2*p + 1, (n,), device=x.device); ox = torch.randint(0, 2*p + 1, (n,), device=x.device)
+        oy = torch.randint(0, 2*p + 1, (n,), device=x.device)
+        ox = torch.randint(0, 2*p + 1, (n,), device=x.device)
         rows = (oy[:, None] + torch.arange(h, device=x.device))[:, None, :, None].expand(n, c, h, w + 2*p)
         xp = xp.gather(2, rows)
         cols = (ox[:, None] + torch.arange(w, device=x.device))[:, None, None, :].expand(n, c, h, w)
@@ -313,7 +322,9 @@ def task_loader(task:Task, # the task
     check_int('bs', bs, 1)
     x, y = (task.x_train, task.y_train) if train else (task.x_test, task.y_test)
     if limit is not None: x, y = x[:limit], y[:limit]
-    if index is not None: i = torch.as_tensor(list(index), dtype=torch.long); x, y = x[i], y[i]   # normalised with the whole split's statistics
+    if index is not None:
+        i = torch.as_tensor(list(index), dtype=torch.long)
+        x, y = x[i], y[i]   # normalised with the whole split's statistics
     if device is not None and torch.device(device) != x.device:
         # the whole split moves once, as uint8; batches are then gathered and augmented where they live
         x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)

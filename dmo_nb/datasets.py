@@ -14,10 +14,11 @@ from .data import Task, Scenario, synthetic, synthetic_task, SYNTHETIC_TASKS
 
 # %% auto #0
 __all__ = ['TORCHVISION_FILES', 'CIFAR100_SUPERCLASSES', 'DECATHLON', 'DECATHLON_PAPER', 'PAPER_PROTOCOL', 'PAPER_S1',
-           'SCENARIOS', 'check_labels', 'safe_task_name', 'to_uint8_images', 'task_from_arrays', 'task_from_npz',
-           'torchvision_task', 'write_mnist_like', 'split_superclasses', 'cifar100_tasks', 'decathlon_tasks',
-           'imagenet_weights_path', 'imagenet_resnet18_state', 'load_task', 'custom', 'scenario1', 'digits3',
-           'cifar100', 'decathlon', 'register_scenario', 'get_scenario']
+           'SPLIT15_SOURCES', 'SPLIT15_PAIRS', 'SHARED_NPZ', 'SPLIT15_TASKS', 'SCENARIOS', 'check_labels',
+           'safe_task_name', 'to_uint8_images', 'task_from_arrays', 'task_from_npz', 'torchvision_task',
+           'write_mnist_like', 'split_superclasses', 'cifar100_tasks', 'decathlon_tasks', 'imagenet_weights_path',
+           'imagenet_resnet18_state', 'load_task', 'custom', 'scenario1', 'digits3', 'cifar100', 'decathlon',
+           'split_pairs', 'split15', 'register_scenario', 'get_scenario']
 
 # %% ../nbs/00a_datasets.ipynb #3a831949
 def check_labels(y, # labels of one split
@@ -26,14 +27,16 @@ def check_labels(y, # labels of one split
                 )->torch.Tensor:
     "Labels as int64, or a `ValueError` naming `name`: numbers, whole, >= 0, one per image."
     a = y.numpy() if isinstance(y, torch.Tensor) else np.asarray(y)
-    if a.dtype == bool or not np.issubdtype(a.dtype, np.number): raise ValueError(f'`{name}` must hold integer labels; got dtype {a.dtype}')
+    if a.dtype == bool or not np.issubdtype(a.dtype, np.number):
+        raise ValueError(f'`{name}` must hold integer labels; got dtype {a.dtype}')
     if a.ndim != 1: raise ValueError(f'`{name}` must be 1-D (one label per image); got shape {a.shape}')
     if len(a) != n: raise ValueError(f'`{name}` has {len(a):,} labels for {n:,} images; give one label per image')
     if np.issubdtype(a.dtype, np.floating):
         if not np.isfinite(a).all() or (a != np.round(a)).any():
             i = int(np.flatnonzero(~np.isfinite(a) | (a != np.round(a)))[0])
             raise ValueError(f'`{name}` must hold whole-number labels; got {float(a[i])} at index {i}')
-    if (a < 0).any(): raise ValueError(f'`{name}` must hold labels >= 0; got {a.min().item()} at index {int(a.argmin())}')
+    if (a < 0).any():
+        raise ValueError(f'`{name}` must hold labels >= 0; got {a.min().item()} at index {int(a.argmin())}')
     return torch.as_tensor(a.astype(np.int64))
 
 # %% ../nbs/00a_datasets.ipynb #f0d75bda
@@ -62,13 +65,17 @@ def to_uint8_images(x, # images: (N,H,W) gray or (N,H,W,C)/(N,C,H,W) with C in {
     if not len(t): raise ValueError(f'`{name}` holds no images')
     if t.is_floating_point():
         bad = int((~torch.isfinite(t)).sum())
-        if bad: raise ValueError(f'`{name}` holds {bad:,} NaN or infinite pixel value(s); replace them (or drop those images)')
-        if t.min() < 0 or t.max() > 1: raise ValueError(f'float `{name}` must lie in [0, 1]; got [{float(t.min()):.4g}, {float(t.max()):.4g}]')
+        if bad:
+            raise ValueError(f'`{name}` holds {bad:,} NaN or infinite pixel value(s); replace '
+                             'them (or drop those images)')
+        if t.min() < 0 or t.max() > 1:
+            raise ValueError(f'float `{name}` must lie in [0, 1]; got [{float(t.min()):.4g}, {float(t.max()):.4g}]')
         t = (t * 255).round().to(torch.uint8)
     elif t.dtype != torch.uint8: raise ValueError(f'`{name}` must be uint8 or float in [0, 1]; got {t.dtype}')
     if t.shape[1] == 1: t = t.expand(-1, 3, -1, -1)
     if size is None:
-        if t.shape[-1] != t.shape[-2]: raise ValueError(f'`{name}` images are {tuple(t.shape[-2:])}: give `size` to make them square')
+        if t.shape[-1] != t.shape[-2]:
+            raise ValueError(f'`{name}` images are {tuple(t.shape[-2:])}: give `size` to make them square')
         return t.contiguous()
     if tuple(t.shape[-2:]) == (size, size): return t.contiguous()
     out = [F.interpolate(c.float(), size=(size, size), mode='bilinear', antialias=True, align_corners=False).round_().clamp_(0, 255).to(torch.uint8)
@@ -88,10 +95,14 @@ def task_from_arrays(name:str, # task name (identifier)
     ytr, yte = check_labels(y_train, 'y_train', len(xtr)), check_labels(y_test, 'y_test', len(xte))
     n = len(classes) if classes is not None else int(max(ytr.max(), yte.max())) + 1
     for nm, y in (('y_train', ytr), ('y_test', yte)):
-        if int(y.max()) >= n: raise ValueError(f'`{nm}` holds label {int(y.max())}, but there are {n} classes; fix the label or declare `classes`')
+        if int(y.max()) >= n:
+            raise ValueError(f'`{nm}` holds label {int(y.max())}, but there are {n} classes; fix the '
+                             'label or declare `classes`')
     if classes is None:   # labels define the classes: a stray label must not create hundreds of empty ones
         absent = sorted(set(range(n)) - set(ytr.unique().tolist()))
-        if absent: raise ValueError(f'`y_train` uses labels up to {n - 1} but never {absent[:5]}{"..." if len(absent) > 5 else ""}: '
+        if absent:
+            raise ValueError(f'`y_train` uses labels up to {n - 1} but never '
+                             f'{absent[:5]}{"..." if len(absent) > 5 else ""}: '
                                     f'fix the stray label(s) or declare `classes`')
     return Task(name, xtr, ytr, xte, yte, list(classes) if classes is not None else [str(i) for i in range(n)],
                 flip=flip, pad=xtr.shape[-1] // 16 if pad is None else pad)
@@ -99,7 +110,8 @@ def task_from_arrays(name:str, # task name (identifier)
 # %% ../nbs/00a_datasets.ipynb #512ec0d9
 def _decode_jpegs(buf, offsets):
     from PIL import Image
-    b = np.asarray(buf).tobytes(); o = np.asarray(offsets)
+    b = np.asarray(buf).tobytes()
+    o = np.asarray(offsets)
     return np.stack([np.asarray(Image.open(io.BytesIO(b[o[i]:o[i+1]])).convert('RGB')) for i in range(len(o) - 1)])
 
 def task_from_npz(path, # .npz file
@@ -116,14 +128,16 @@ def task_from_npz(path, # .npz file
     fix = 'save it with numpy.savez(path, x_train=..., y_train=..., x_test=..., y_test=...)'
     try:
         d = np.load(path, allow_pickle=False)
-        if not isinstance(d, np.lib.npyio.NpzFile): raise ValueError('it is a single array, not an archive of named arrays')
+        if not isinstance(d, np.lib.npyio.NpzFile):
+            raise ValueError('it is a single array, not an archive of named arrays')
         def split(s):
             if f'x_{s}' in d: x = d[f'x_{s}']
             elif f'{s}_jpeg' in d: x = _decode_jpegs(d[f'{s}_jpeg'], d[f'{s}_offsets'])
             else: raise KeyError(f'x_{s}')
             if f'y_{s}' not in d: raise KeyError(f'y_{s}')
             y = d[f'y_{s}']
-            if len(x) != len(y): raise ValueError(f'x_{s} has {len(x):,} images and y_{s} {len(y):,} labels; give one label per image')
+            if len(x) != len(y):
+                raise ValueError(f'x_{s} has {len(x):,} images and y_{s} {len(y):,} labels; give one label per image')
             n = n_train if s == 'train' else n_test
             idx = np.random.default_rng(seed).permutation(len(y))[:n] if n else np.arange(len(y))
             return x[idx], y[idx]
@@ -153,7 +167,8 @@ TORCHVISION_FILES = {
 def _cifar_meta_unverified(self):
     "torchvision's CIFAR `_load_meta` without its checksum test."
     import pickle
-    with open(os.path.join(self.root, self.base_folder, self.meta['filename']), 'rb') as f: data = pickle.load(f, encoding='latin1')
+    with open(os.path.join(self.root, self.base_folder, self.meta['filename']), 'rb') as f:
+        data = pickle.load(f, encoding='latin1')
     self.classes = data[self.meta['key']]
     self.class_to_idx = {c: i for i, c in enumerate(self.classes)}
 
@@ -169,8 +184,10 @@ def _tv_splits(name, root, download, verify):
         kw = dict(split='train' if train else 'test') if name == 'stl10' else dict(train=train)
         try: ds = cls(str(root), download=download, **kw)
         except (RuntimeError, FileNotFoundError, OSError) as e:
-            raise FileNotFoundError(f'{name}: dataset files not found under {Path(root).resolve()} ({e.__class__.__name__}: {e}). '
-                                    f'Put {files} there (the layout torchvision.datasets.{cls_name} reads), or run with '
+            raise FileNotFoundError(f'{name}: dataset files not found under {Path(root).resolve()} '
+                                    f'({e.__class__.__name__}: {e}). '
+                                    f'Put {files} there (the layout '
+                                    f'torchvision.datasets.{cls_name} reads), or run with '
                                     f'download=True (--download) on a machine that reaches the dataset host.') from None
         x = ds.data.numpy() if isinstance(ds.data, torch.Tensor) else np.asarray(ds.data)
         y = np.asarray(getattr(ds, 'targets', None) if getattr(ds, 'targets', None) is not None else ds.labels)
@@ -186,9 +203,12 @@ def torchvision_task(name:str, # one of TORCHVISION_FILES
                      seed:int=0, # seed of that shuffle
                     )->Task:
     "One of the paper's datasets as a `Task`, read by torchvision's own dataset class."
-    if name not in TORCHVISION_FILES: raise ValueError(f'unknown dataset {name!r}; choose from {list(TORCHVISION_FILES)}')
+    if name not in TORCHVISION_FILES:
+        raise ValueError(f'unknown dataset {name!r}; choose from {list(TORCHVISION_FILES)}')
     (xtr, ytr, cls), (xte, yte, _) = _tv_splits(name, root, download, verify)
-    if n_train: idx = np.random.default_rng(seed).permutation(len(ytr))[:n_train]; xtr, ytr = xtr[idx], ytr[idx]
+    if n_train:
+        idx = np.random.default_rng(seed).permutation(len(ytr))[:n_train]
+        xtr, ytr = xtr[idx], ytr[idx]
     classes = cls or [str(i) for i in range(int(max(ytr.max(), yte.max())) + 1)]
     return task_from_arrays(name, xtr, ytr, xte, yte, classes, size, flip=name in ('cifar10', 'cifar100', 'stl10'))
 
@@ -198,10 +218,12 @@ def write_mnist_like(root, # data root
                      seed:int=0,
                     ):
     "Write tiny MNIST files in the real idx format (the layout torchvision's MNIST reads), for tests and examples."
-    raw = Path(root)/'MNIST'/'raw'; raw.mkdir(parents=True, exist_ok=True)
+    raw = Path(root)/'MNIST'/'raw'
+    raw.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     for pre, n in (('train', n_train), ('t10k', n_test)):
-        x = rng.integers(0, 256, (n, 28, 28), dtype=np.uint8); y = rng.integers(0, 10, n).astype(np.uint8)
+        x = rng.integers(0, 256, (n, 28, 28), dtype=np.uint8)
+        y = rng.integers(0, 10, n).astype(np.uint8)
         (raw/f'{pre}-images-idx3-ubyte').write_bytes(np.array([0x803, n, 28, 28], '>i4').tobytes() + x.tobytes())
         (raw/f'{pre}-labels-idx1-ubyte').write_bytes(np.array([0x801, n], '>i4').tobytes() + y.tobytes())
 
@@ -236,7 +258,8 @@ def split_superclasses(x, y, # CIFAR-100 images and fine labels
     "Superclass -> (images, 0-4 labels, class names) for every CIFAR-100 superclass."
     if sorted(fine_names) != sorted(c for v in CIFAR100_SUPERCLASSES.values() for c in v):
         raise ValueError('`fine_names` must be the 100 CIFAR-100 fine class names')
-    y = np.asarray(y); out = {}
+    y = np.asarray(y)
+    out = {}
     for sup, names in CIFAR100_SUPERCLASSES.items():
         fine = [fine_names.index(n) for n in sorted(names)]
         m = np.isin(y, fine)
@@ -266,10 +289,12 @@ def _decathlon_split(base, ds, split, size, limit):
     from PIL import Image
     ann = base/'annotations'/f'{ds}_{split}.json'
     if not ann.exists():
-        raise FileNotFoundError(f'decathlon: {ann} not found. Unpack the challenge\'s annotations to {base/"annotations"} '
+        raise FileNotFoundError(f'decathlon: {ann} not found. Unpack the challenge\'s annotations '
+                                f'to {base/"annotations"} '
                                 f'and its images to {base}/data/ (paths as in the annotations\' file_name)')
     a = json.loads(ann.read_text())
-    cats = sorted(c['id'] for c in a['categories']); names = {c['id']: c['name'] for c in a['categories']}
+    cats = sorted(c['id'] for c in a['categories'])
+    names = {c['id']: c['name'] for c in a['categories']}
     label = {an['image_id']: cats.index(an['category_id']) for an in a['annotations']}
     imgs = [im for im in a['images'] if im['id'] in label][:limit]
     x = np.stack([np.asarray(Image.open(base/im['file_name']).convert('RGB').resize((size, size), Image.BILINEAR)) for im in imgs])
@@ -300,7 +325,8 @@ def imagenet_weights_path(download:bool=False, # a download will be allowed: do 
     path = Path(torch.hub.get_dir())/'checkpoints'/Path(w.url).name
     if not path.exists() and not download:
         raise FileNotFoundError(f'ImageNet ResNet-18 weights not found at {path}. Put {Path(w.url).name} there '
-                                f'(torchvision.models.resnet18(weights="IMAGENET1K_V1") downloads it), or allow the download (--download).')
+                                f'(torchvision.models.resnet18(weights="IMAGENET1K_V1") downloads it), or allow '
+                                'the download (--download).')
     return path
 
 # %% ../nbs/00a_datasets.ipynb #35c87400
@@ -313,7 +339,8 @@ def imagenet_resnet18_state(download:bool=False, # allow torchvision to download
     return {k: v for k, v in sd.items() if not k.startswith('fc.')}
 
 # %% ../nbs/00a_datasets.ipynb #32cce82f
-PAPER_PROTOCOL = dict(epochs=25, bs=64, lr=0.1, mom=0.9)   # "we trained for 25 epochs with a batch size of 64 and an initial learning rate of 0.1"
+# "we trained for 25 epochs with a batch size of 64 and an initial learning rate of 0.1"
+PAPER_PROTOCOL = dict(epochs=25, bs=64, lr=0.1, mom=0.9)
 PAPER_S1 = dict(PAPER_PROTOCOL, depth=18, width=64, alpha=0.5, tau_sim=0.72, schedule='cos', paper=dict(PAPER_PROTOCOL))
 
 def load_task(spec:str, # 'cifar10' | 'mnist' | ... | 'synthetic:<task>' | 'npz:<path>'
@@ -331,7 +358,8 @@ def load_task(spec:str, # 'cifar10' | 'mnist' | ... | 'synthetic:<task>' | 'npz:
         name, _, path = spec[4:].rpartition('=') if re.match(r'^[A-Za-z_]\w*=', spec[4:]) else ('', '', spec[4:])
         return task_from_npz(path, name or None, size=size, n_train=n_train, seed=seed)
     if spec in TORCHVISION_FILES: return torchvision_task(spec, root, size, download, verify, n_train, seed)
-    raise ValueError(f'unknown task {spec!r}; use one of {list(TORCHVISION_FILES)}, synthetic:<{"|".join(SYNTHETIC_TASKS)}>, npz:<path> or npz:<name>=<path>')
+    raise ValueError(f'unknown task {spec!r}; use one of {list(TORCHVISION_FILES)}, '
+                     f'synthetic:<{"|".join(SYNTHETIC_TASKS)}>, npz:<path> or npz:<name>=<path>')
 
 # %% ../nbs/00a_datasets.ipynb #c823060b
 def custom(tasks:list, # task specs (see `load_task`)
@@ -350,13 +378,15 @@ def custom(tasks:list, # task specs (see `load_task`)
 def scenario1(root='data', size:int=72, download:bool=False, n_train:int=None, seed:int=0, verify:bool=True)->Scenario:
     "Scenario 1 of the paper: CIFAR-10, STL-10, MNIST, USPS at 72x72 (arguments as `custom`)."
     sc = custom(['cifar10', 'stl10', 'mnist', 'usps'], root, size, download, n_train, seed, verify)
-    sc.name, sc.expected_groups = 'scenario1', [['mnist', 'usps'], ['cifar10'], ['stl10']]; return sc
+    sc.name, sc.expected_groups = 'scenario1', [['mnist', 'usps'], ['cifar10'], ['stl10']]
+    return sc
 
 # %% ../nbs/00a_datasets.ipynb #a5793df5
 def digits3(root='data', size:int=72, download:bool=False, n_train:int=None, seed:int=0, verify:bool=True)->Scenario:
     "Scenario 1 without STL-10: CIFAR-10, MNIST, USPS at 72x72 (arguments as `custom`)."
     sc = custom(['cifar10', 'mnist', 'usps'], root, size, download, n_train, seed, verify)
-    sc.name, sc.expected_groups = 'digits3', [['mnist', 'usps'], ['cifar10']]; return sc
+    sc.name, sc.expected_groups = 'digits3', [['mnist', 'usps'], ['cifar10']]
+    return sc
 
 # %% ../nbs/00a_datasets.ipynb #3fb7af41
 def cifar100(root='data', size:int=32, download:bool=False, seed:int=0, verify:bool=True)->Scenario:
@@ -372,8 +402,71 @@ def decathlon(root='data', size:int=72, seed:int=0,
     ds = [t.replace('vgg_flowers', 'vgg-flowers') for t in (tasks or DECATHLON_PAPER)]
     return Scenario('decathlon', decathlon_tasks(root, size, ds), dict(PAPER_S1, **s3, pretrained=True, paper=s3))
 
+# %% ../nbs/00a_datasets.ipynb #2176da1b
+SPLIT15_SOURCES = ('mnist', 'usps', 'cifar10')
+SPLIT15_PAIRS = ((0, 1), (2, 3), (4, 5), (6, 7), (8, 9))
+# the offline copies (`../shared/data`)
+SHARED_NPZ = dict(mnist='mnist.npz', usps='usps.npz', cifar10='cifar10_jpeg.npz')
+SPLIT15_TASKS = tuple(f'{s}_{a}{b}' for s in SPLIT15_SOURCES for a, b in SPLIT15_PAIRS)
+
+def split_pairs(task:Task, # a task of ten classes or more
+                pairs:tuple=SPLIT15_PAIRS, # class pairs, each one two-class task
+                n_train:int=None, # keep at most n training images per new task (seeded)
+                n_test:int=None, # keep at most n test images per new task
+                seed:int=0, # seed of that subsampling
+               )->list:
+    "Two-class tasks of `task`, one per class pair, named `<task>_<a><b>`, with labels re-indexed to 0 (a) and 1 (b)."
+    rng = np.random.default_rng(seed)
+    def part(x, y, a, b, n):
+        keep = torch.nonzero((y == a) | (y == b)).flatten()
+        if n and n < len(keep): keep = keep[torch.from_numpy(np.sort(rng.permutation(len(keep))[:n]))]
+        return x[keep], (y[keep] == b).long()
+    out = []
+    for a, b in pairs:
+        xtr, ytr = part(task.x_train, task.y_train, a, b, n_train)
+        xte, yte = part(task.x_test, task.y_test, a, b, n_test)
+        out.append(Task(f'{task.name}_{a}{b}', xtr, ytr, xte, yte, [task.classes[a], task.classes[b]], task.flip, task.pad))
+    return out
+
+# %% ../nbs/00a_datasets.ipynb #5ed07c0c
+def _split15_source(name, root, size, download, verify):
+    "One source dataset of split15: the shared `.npz` copy in `root` if it is there, else torchvision's layout."
+    npz = Path(root)/SHARED_NPZ[name]
+    if npz.is_file(): return task_from_npz(npz, name, size=size, flip=name == 'cifar10')
+    try: return torchvision_task(name, root, size, download, verify)
+    except FileNotFoundError as e:
+        raise FileNotFoundError(f'{e} Or point --data-root at a folder holding {SHARED_NPZ[name]} '
+                                f'(the offline copies of ../shared/data).') from None
+
+def split15(root='data', # data root: torchvision's layout, or a folder with mnist.npz, usps.npz, cifar10_jpeg.npz
+            size:int=32, # image side
+            download:bool=False, # let torchvision download missing datasets
+            n_train:int=None, # at most n training images per task (default: all)
+            n_test:int=None, # at most n test images per task (default: all)
+            seed:int=0, # seed of that subsampling
+            verify:bool=True, # keep torchvision's checksum test
+            tasks:list=None, # task names to build (default: all 15); only their sources are read
+           )->Scenario:
+    "MNIST, USPS and CIFAR-10 as 15 two-class tasks by class pairs; `mnist_k` and `usps_k` are the same digits."
+    if tasks is not None:
+        unknown = [t for t in tasks if t not in SPLIT15_TASKS]
+        if unknown: raise ValueError(f'unknown task(s) {unknown} for `tasks`; scenario split15 '
+                                     f'has {list(SPLIT15_TASKS)}')
+    want = list(tasks) if tasks else list(SPLIT15_TASKS)
+    built = {}
+    for s in SPLIT15_SOURCES:
+        if any(t.startswith(f'{s}_') for t in want):
+            src = _split15_source(s, root, size, download, verify)
+            built.update({t.name: t for t in split_pairs(src, n_train=n_train, n_test=n_test, seed=seed)})
+    known = [[f'mnist_{a}{b}', f'usps_{a}{b}'] for a, b in SPLIT15_PAIRS] + [[f'cifar10_{a}{b}'] for a, b in SPLIT15_PAIRS]
+    expected = [g2 for g in known if (g2 := [t for t in g if t in want])]
+    desc = ('MNIST, USPS and CIFAR-10, each split into five two-class tasks by class pairs (0-1, ..., 8-9). '
+            'mnist_k and usps_k are the same two digits in two domains: the known structure a grouping should find.')
+    return Scenario('split15', [built[t] for t in want], dict(PAPER_S1), expected, desc)
+
 # %% ../nbs/00a_datasets.ipynb #1b563078
-SCENARIOS = dict(synthetic=synthetic, scenario1=scenario1, digits3=digits3, cifar100=cifar100, decathlon=decathlon, custom=custom)
+SCENARIOS = dict(synthetic=synthetic, scenario1=scenario1, digits3=digits3, cifar100=cifar100, decathlon=decathlon,
+                 split15=split15, custom=custom)
 
 def register_scenario(name:str, # the name `--scenario` and `Config.scenario` will take
                       builder, # a function (keyword settings such as `n_train`, `size`, `root`) -> `Scenario`
@@ -381,7 +474,8 @@ def register_scenario(name:str, # the name `--scenario` and `Config.scenario` wi
                      ):
     "Add a scenario to `SCENARIOS`."
     if not callable(builder): raise ValueError(f'`builder` must be a function that returns a Scenario; got {builder!r}')
-    if name in SCENARIOS and not replace: raise ValueError(f'scenario {name!r} is registered already; pass replace=True to replace it')
+    if name in SCENARIOS and not replace:
+        raise ValueError(f'scenario {name!r} is registered already; pass replace=True to replace it')
     SCENARIOS[name] = builder
 
 # %% ../nbs/00a_datasets.ipynb #18838226

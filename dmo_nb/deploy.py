@@ -28,7 +28,8 @@ BACKENDS = ('torch', 'onnxruntime')
 def run_groups_dir(out, # a finished run directory
                   )->Path:
     "The `dmo-<key>` folder of the run's latest report (the one `report.json` at the top was copied from)."
-    out = Path(out); top = load_json(out/'report.json')
+    out = Path(out)
+    top = load_json(out/'report.json')
     for d in sorted(out.glob('dmo-*')):
         r = d/'report.json'
         if r.is_file() and load_json(r) == top: return d
@@ -40,7 +41,8 @@ def _digest(tensors:dict, meta:dict)->str:
     h = hashlib.sha256(json.dumps(meta, sort_keys=True).encode())
     for k in sorted(tensors):
         t = tensors[k].contiguous()
-        h.update(f'{k}|{t.dtype}|{tuple(t.shape)}|'.encode()); h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b'')
+        h.update(f'{k}|{t.dtype}|{tuple(t.shape)}|'.encode())
+        h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b'')
     return h.hexdigest()
 
 # %% ../nbs/11b_deploy.ipynb #45fb4721
@@ -83,14 +85,18 @@ def read_model(path, # a file written by `export_model`
             head = f.metadata() or {}
             if 'dmo_nb' not in head: raise ArtifactError(f'{path} is not a dmo_nb model (no dmo_nb metadata)')
             meta = json.loads(head['dmo_nb'])
-            if meta.get('format') != FORMAT: raise ArtifactError(f'{path} is not a dmo_nb model (format {meta.get("format")!r})')
+            if meta.get('format') != FORMAT:
+                raise ArtifactError(f'{path} is not a dmo_nb model (format {meta.get("format")!r})')
             if meta.get('version', 0) > VERSION:
-                raise ArtifactError(f'{path} is a dmo_nb model of format version {meta["version"]}; this dmo_nb reads version {VERSION} '
+                raise ArtifactError(f'{path} is a dmo_nb model of format version {meta["version"]}; this dmo_nb '
+                                    f'reads version {VERSION} '
                                     'and older: upgrade dmo_nb')
             tensors = {k: f.get_tensor(k) for k in f.keys()}
     except ArtifactError: raise
-    except Exception as e: raise ArtifactError(f'{path} is damaged or not a safetensors file ({type(e).__name__}: {str(e)[:120]})') from None
-    if _digest(tensors, meta) != head.get('digest'): raise ArtifactError(f'{path} was changed after it was written: its digest does not match')
+    except Exception as e:
+        raise ArtifactError(f'{path} is damaged or not a safetensors file ({type(e).__name__}: {str(e)[:120]})') from None
+    if _digest(tensors, meta) != head.get('digest'):
+        raise ArtifactError(f'{path} was changed after it was written: its digest does not match')
     return tensors, meta
 
 # %% ../nbs/11b_deploy.ipynb #ff2719a7
@@ -108,7 +114,8 @@ def group_state(tensors:dict, # from `read_model`
     for k, shape in g['sparse'].items():
         n = int(np.prod(shape))
         m = torch.from_numpy(np.unpackbits(tensors[f'{pre}{k}/bits'].numpy())[:n].astype(bool))
-        w = torch.zeros(n, dtype=torch.float32); w[m] = tensors[f'{pre}{k}/values'].float()
+        w = torch.zeros(n, dtype=torch.float32)
+        w[m] = tensors[f'{pre}{k}/values'].float()
         state[k] = w.view(shape)
     return state
 
@@ -126,9 +133,11 @@ class DMOModel:
         if max_resident is not None: check_int('max_resident', max_resident, 1)
         if backend == 'onnxruntime':
             try: import onnxruntime  # noqa: F401
-            except ImportError: raise ValueError("`backend` 'onnxruntime' needs onnxruntime: pip install 'dmo_nb[deploy]'") from None
+            except ImportError:
+                raise ValueError("`backend` 'onnxruntime' needs onnxruntime: pip install 'dmo_nb[deploy]'") from None
         self.tensors, self.meta, self.max_resident, self.backend, self.device = tensors, meta, max_resident, backend, torch.device(device)
-        self.resident = OrderedDict()   # group index (torch) or task (onnxruntime) -> rebuilt network, least recently used first
+        # group index (torch) or task (onnxruntime) -> rebuilt network, least recently used first
+        self.resident = OrderedDict()
     @property
     def tasks(self)->list: return list(self.meta['routing'])
     def __repr__(self):
@@ -159,9 +168,12 @@ def _net(self:DMOModel, gi:int)->MultiHeadNet:
 @patch
 def _resident(self:DMOModel, key, build):
     "The rebuilt network under `key`, built on first use; past `max_resident` the least recently used goes."
-    if key in self.resident: self.resident.move_to_end(key); return self.resident[key]
+    if key in self.resident:
+        self.resident.move_to_end(key)
+        return self.resident[key]
     while self.max_resident is not None and len(self.resident) >= self.max_resident: self.resident.popitem(last=False)
-    self.resident[key] = build(); return self.resident[key]
+    self.resident[key] = build()
+    return self.resident[key]
 
 # %% ../nbs/11b_deploy.ipynb #49b8e43c
 @patch
@@ -170,13 +182,15 @@ def prepare(self:DMOModel, # the model
             images, # uint8 images: (N, H, W), (N, H, W, C) or (N, C, H, W) with C 1 or 3, numpy or torch
            )->torch.Tensor:
     "The normalised float32 batch (N, 3, H, W) the task's network takes; a wrong dtype or shape names the expected one."
-    p = self.meta['preprocessing'][self._check_task(task)]; h, w = p['size']
+    p = self.meta['preprocessing'][self._check_task(task)]
+    h, w = p['size']
     x = torch.as_tensor(np.asarray(images) if not isinstance(images, torch.Tensor) else images)
     if x.dtype != torch.uint8: raise ValueError(f'`images` must be uint8 (0-255); got {x.dtype}')
     if x.ndim == 3: x = x[:, None]
     if x.ndim == 4 and x.shape[-1] in (1, 3) and x.shape[1] not in (1, 3): x = x.permute(0, 3, 1, 2)
     if x.ndim != 4 or x.shape[1] not in (1, 3) or tuple(x.shape[2:]) != (h, w):
-        raise ValueError(f'`images` for task {task!r} must be (N, {h}, {w}), (N, {h}, {w}, 1|3) or (N, 1|3, {h}, {w}); got {tuple(x.shape)}')
+        raise ValueError(f'`images` for task {task!r} must be (N, {h}, {w}), (N, {h}, {w}, 1|3) or (N, 1|3, {h}, '
+                         f'{w}); got {tuple(x.shape)}')
     x = x.expand(-1, 3, -1, -1).float().div(255)
     mean, std = torch.tensor(p['mean']).view(1, 3, 1, 1), torch.tensor(p['std']).view(1, 3, 1, 1)
     return (x - mean) / std
@@ -205,7 +219,9 @@ def predict(self:DMOModel, # the model
 # %% ../nbs/11b_deploy.ipynb #9fe1a62e
 class _TaskPath(torch.nn.Module):
     "One task's path through its group network: the backbone and the task's head."
-    def __init__(self, net, task): super().__init__(); self.net, self.task = net, task
+    def __init__(self, net, task):
+        super().__init__()
+        self.net, self.task = net, task
     def forward(self, x): return self.net.forward_task(x, self.task)
 
 @patch
@@ -217,5 +233,6 @@ def _onnx(self:DMOModel, task:str):
     f = io.BytesIO()
     torch.onnx.export(net, (torch.zeros(2, 3, *p['size']),), f, input_names=['x'], output_names=['logits'],
                       dynamic_axes={'x': {0: 'n'}, 'logits': {0: 'n'}}, dynamo=False)
-    opts = ort.SessionOptions(); opts.intra_op_num_threads = torch.get_num_threads()
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = torch.get_num_threads()
     return ort.InferenceSession(f.getvalue(), opts, providers=['CPUExecutionProvider'])

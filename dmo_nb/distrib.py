@@ -37,7 +37,8 @@ def is_main()->bool:
     return rank() == 0
 
 # %% ../nbs/01b_distrib.ipynb #f6895f1c
-BARRIER_S = float(os.environ.get('DMO_NB_BARRIER_S', 7 * 24 * 3600))   # ranks wait this long for the slowest at a barrier
+# ranks wait this long for the slowest at a barrier
+BARRIER_S = float(os.environ.get('DMO_NB_BARRIER_S', 7 * 24 * 3600))
 
 def init_distributed(device:str=None, # the run's device: 'cuda' selects the GPU of `LOCAL_RANK`
                     )->int:
@@ -62,13 +63,17 @@ def broadcast(obj, # any picklable value
              ):
     "Rank 0's `obj`, on every rank."
     if world_size() == 1 or not dist.is_initialized(): return obj
-    box = [obj]; dist.broadcast_object_list(box, src=0); return box[0]
+    box = [obj]
+    dist.broadcast_object_list(box, src=0)
+    return box[0]
 
 def all_gather(obj, # any picklable value
               )->list:
     "Every rank's `obj`, in rank order, on every rank."
     if world_size() == 1 or not dist.is_initialized(): return [obj]
-    out = [None] * world_size(); dist.all_gather_object(out, obj); return out
+    out = [None] * world_size()
+    dist.all_gather_object(out, obj)
+    return out
 
 # %% ../nbs/01b_distrib.ipynb #ffc57255
 def assign(costs:list, # the cost of each piece of work (e.g. training images times epochs)
@@ -78,7 +83,9 @@ def assign(costs:list, # the cost of each piece of work (e.g. training images ti
     if n < 1: raise ValueError(f'`n` must be an integer >= 1; got {n!r}')
     load, out = [0.0] * n, [[] for _ in range(n)]
     for i in sorted(range(len(costs)), key=lambda i: (-costs[i], i)):
-        r = min(range(n), key=lambda r: (load[r], r)); out[r].append(i); load[r] += costs[i]
+        r = min(range(n), key=lambda r: (load[r], r))
+        out[r].append(i)
+        load[r] += costs[i]
     return [sorted(o) for o in out]
 
 def my_share(costs:list)->list:
@@ -93,7 +100,9 @@ def main_run_lock(root, # the run directory
                  ):
     "The run lock of `root`, held by rank 0 for every rank: if rank 0 cannot have it, every rank raises `RunDirBusy`."
     if world_size() == 1:
-        with run_lock(root, wait, what): yield; return
+        with run_lock(root, wait, what):
+            yield
+            return
     with ExitStack() as stack:
         err = None
         if is_main():
@@ -128,11 +137,14 @@ def assemble(parts:list, # (indices, values) of every rank, as `all_gather` retu
     idx = torch.cat([torch.as_tensor(list(i), dtype=torch.long) for i, _ in parts])
     vals = torch.cat([torch.as_tensor(v) for _, v in parts])
     if len(idx) != len(vals): raise ValueError(f'{len(idx)} indices for {len(vals)} values')
-    if len(idx) and (idx.min() < 0 or idx.max() >= n): raise ValueError(f'indices must lie in [0, {n - 1}]; got {int(idx.min())}..{int(idx.max())}')
+    if len(idx) and (idx.min() < 0 or idx.max() >= n):
+        raise ValueError(f'indices must lie in [0, {n - 1}]; got {int(idx.min())}..{int(idx.max())}')
     counts = torch.bincount(idx, minlength=n)
     if not (counts == 1).all():
-        raise ValueError(f'every sample must come exactly once: {int((counts == 0).sum())} missing, {int((counts > 1).sum())} repeated')
-    out = vals.new_empty((n,) + tuple(vals.shape[1:])); out[idx] = vals
+        raise ValueError(f'every sample must come exactly once: {int((counts == 0).sum())} missing, '
+                         f'{int((counts > 1).sum())} repeated')
+    out = vals.new_empty((n,) + tuple(vals.shape[1:]))
+    out[idx] = vals
     return out
 
 def gather_by_index(values:torch.Tensor, # this rank's values of the samples `shard(n)`, in that order
@@ -153,12 +165,15 @@ class ShardDL(DistributedDL):
                 ):
         w = world or _launch()['size']
         if dl.shuffle and dl.bs % w:
-            raise ValueError(f'`bs` ({dl.bs}) must be a multiple of the {w} processes of a data-parallel launch, which share every batch')
-        part = dl.new(bs=-(-dl.bs // w)); part.rng.setstate(dl.rng.getstate())   # the same batch order as `dl`
+            raise ValueError(f'`bs` ({dl.bs}) must be a multiple of the {w} processes of a data-parallel '
+                             'launch, which share every batch')
+        part = dl.new(bs=-(-dl.bs // w))
+        part.rng.setstate(dl.rng.getstate())   # the same batch order as `dl`
         super().__init__(part, _launch()['rank'] if rank is None else rank, w)
     def _broadcast(self, t, rank):
         t = torch.tensor(t, dtype=torch.long, device=_backend_device())   # nccl takes CUDA tensors only, gloo CPU ones
-        dist.broadcast(t, rank); return t.cpu().tolist()
+        dist.broadcast(t, rank)
+        return t.cpu().tolist()
 
 # %% ../nbs/01b_distrib.ipynb #9781457a
 class DataParallel(DistributedTrainer):
@@ -167,19 +182,24 @@ class DataParallel(DistributedTrainer):
                  sync_bn:bool=None, # batch-norm statistics across ranks (`SyncBatchNorm`; default: on CUDA, where torch has it)
                 ): self.choice = sync_bn   # the `Accelerator` is made when the fit starts, inside `launch_env`
     def before_fit(self):
-        if hasattr(self.learn, 'gather_preds') or hasattr(self.learn, 'lr_finder'): self.run = False; return   # not a training
+        if hasattr(self.learn, 'gather_preds') or hasattr(self.learn, 'lr_finder'):
+            self.run = False
+            return   # not a training
         from accelerate import Accelerator
         cpu = torch.device(self.dls.device or 'cpu').type == 'cpu'
         self.accelerator = Accelerator(cpu=cpu)
         if self.accelerator.num_processes != world_size():
-            raise RuntimeError(f'accelerate sees {self.accelerator.num_processes} process(es) of the {world_size()} launched: '
+            raise RuntimeError(f'accelerate sees {self.accelerator.num_processes} process(es) of the '
+                               f'{world_size()} launched: '
                                'launch data-parallel runs with torchrun, which sets LOCAL_RANK')
         self.sync_bn = (not cpu) if self.choice is None else self.choice
         super().before_fit()
     def _wrap_dl(self, dl):
         if isinstance(dl, DistributedDL) or getattr(dl, 'sharded', False): return dl
         if hasattr(dl, 'loaders'):   # a joint loader (`dmo_nb.joint.MultiTaskDL`): every task's loader is sharded
-            dl = copy(dl); dl.loaders, dl.sharded = [self._wrap_dl(l) for l in dl.loaders], True; return dl
+            dl = copy(dl)
+            dl.loaders, dl.sharded = [self._wrap_dl(l) for l in dl.loaders], True
+            return dl
         return ShardDL(dl, rank(), world_size())
     def after_fit(self):
         # each rank's last step moved its own batch-norm statistics: every rank keeps rank 0's, so all hold one network

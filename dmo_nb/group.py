@@ -19,8 +19,10 @@ def check_similarity(S, # similarity matrix
     if S.ndim != 2 or S.shape[0] != S.shape[1] or S.shape[0] == 0:
         raise ValueError(f'`{name}` must be a square T x T matrix; got shape {S.shape}')
     if not np.isfinite(S).all(): raise ValueError(f'`{name}` must be finite; it holds NaN or infinite values')
-    if not np.allclose(S, S.T, atol=1e-6): raise ValueError(f'`{name}` must be symmetric; max |S - S.T| = {np.abs(S - S.T).max():.3g}')
-    if S.min() < -1 - 1e-6 or S.max() > 1 + 1e-6: raise ValueError(f'`{name}` values must lie in [-1, 1]; got [{S.min():.3g}, {S.max():.3g}]')
+    if not np.allclose(S, S.T, atol=1e-6):
+        raise ValueError(f'`{name}` must be symmetric; max |S - S.T| = {np.abs(S - S.T).max():.3g}')
+    if S.min() < -1 - 1e-6 or S.max() > 1 + 1e-6:
+        raise ValueError(f'`{name}` values must lie in [-1, 1]; got [{S.min():.3g}, {S.max():.3g}]')
     return S
 
 # %% ../nbs/04_group.ipynb #5184c463
@@ -60,7 +62,9 @@ def group_tasks(S, # T x T similarity matrix
     groups, taken = [], set()
     for c in ordered_cliques(S, tau_sim):
         g = [t for t in c if t not in taken]
-        if g: groups.append(g); taken.update(g)
+        if g:
+            groups.append(g)
+            taken.update(g)
     return groups
 
 # %% ../nbs/04_group.ipynb #06893ff7

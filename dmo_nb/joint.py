@@ -30,11 +30,14 @@ class MultiTaskDL:
             bs = []
             for i, l in enumerate(self.loaders):
                 try: bs.append(next(its[i]))
-                except StopIteration: its[i] = iter(l); bs.append(next(its[i]))
+                except StopIteration:
+                    its[i] = iter(l)
+                    bs.append(next(its[i]))
             yield tuple(b[0] for b in bs) + tuple(b[1] for b in bs)
     def to(self, device):
         for l in self.loaders: l.to(device)
-        self.device = device; return self
+        self.device = device
+        return self
 
 # %% ../nbs/05a_joint.ipynb #6691d696
 class MultiTaskLoss:
@@ -49,7 +52,8 @@ class MultiTaskLoss:
     def __call__(self, preds, *ys):
         l = self.last = self.per_task(preds, *ys)   # kept for weighting callbacks (`dmo_nb.weighting`)
         if self.weights is None: return l.sum()
-        if not isinstance(self.weights, torch.Tensor) or self.weights.device != l.device:   # copied to the device once, not per step
+        # copied to the device once, not per step
+        if not isinstance(self.weights, torch.Tensor) or self.weights.device != l.device:
             self.weights = torch.as_tensor(self.weights, dtype=l.dtype).to(l.device)
         return (self.weights.to(l.dtype) * l).sum()
 
@@ -71,11 +75,14 @@ def evaluate_group(model:nn.Module, # a trained multi-task network (with `forwar
                    device=None, # evaluation device
                   )->dict:
     "Test accuracy (%) of every task head of `model`."
-    dev = torch.device(device or 'cpu'); model = model.to(dev).eval(); out = {}
+    dev = torch.device(device or 'cpu')
+    model = model.to(dev).eval()
+    out = {}
     for t in tasks:
         correct = n = 0
         for x, y in task_loader(t, train=False, bs=bs, device=dev):
-            correct += int((model.forward_task(x, t.name).argmax(1) == y).sum()); n += len(y)
+            correct += int((model.forward_task(x, t.name).argmax(1) == y).sum())
+            n += len(y)
         out[t.name] = 100 * correct / n
     return out
 
@@ -90,13 +97,16 @@ def joint_learner(model:nn.Module, # a multi-task network: `tasks`, `forward(*xs
                  )->Learner:
     "A fastai `Learner` that trains a multi-task network on all its tasks at once, one batch of every task per step."
     r = Recipe.of(recipe, **kwargs)
-    if [t.name for t in tasks] != list(model.tasks): raise ValueError(f'tasks {[t.name for t in tasks]} do not match heads {list(model.tasks)}')
+    if [t.name for t in tasks] != list(model.tasks):
+        raise ValueError(f'tasks {[t.name for t in tasks]} do not match heads {list(model.tasks)}')
     if weighting is not None and getattr(weighting, 'n', len(tasks)) != len(tasks):
         raise ValueError(f'`weighting` is for {weighting.n} tasks; the model has {len(tasks)}')
     dev = torch.device(r.device or 'cpu')
     trn = MultiTaskDL([task_loader(t, True, r.bs, dev, seed=r.seed + i, channels_last=r.channels_last) for i, t in enumerate(tasks)])
-    val = MultiTaskDL([task_loader(t, False, r.bs, dev, channels_last=r.channels_last, limit=1024) for t in tasks])   # progress only
-    dls = DataLoaders(trn, val); dls.n_inp = len(tasks)
+    # progress only
+    val = MultiTaskDL([task_loader(t, False, r.bs, dev, channels_last=r.channels_last, limit=1024) for t in tasks])
+    dls = DataLoaders(trn, val)
+    dls.n_inp = len(tasks)
     own = list(own or []) + [AuxLoss(), LossCurve()] + ([weighting] if weighting is not None else [])
     return make_learner(dls, model, r, MultiTaskLoss(), own=own, cbs=cbs)
 
@@ -110,7 +120,8 @@ def train_joint(learn:Learner, # from `joint_learner`
                )->dict:
     "Fit `learn` on `recipe`, score every head on its test split; return the finished network, its state, accuracy and curve."
     t0 = time.time()
-    if recipe.epochs: fit(learn, recipe.epochs, recipe.lr, recipe.quiet, label=f'  {label}', schedule=recipe.schedule, mom=recipe.mom, flag=flag)
+    if recipe.epochs:
+        fit(learn, recipe.epochs, recipe.lr, recipe.quiet, label=f'  {label}', schedule=recipe.schedule, mom=recipe.mom, flag=flag)
     acc = evaluate_group(learn.model, tasks, device=recipe.device)
     model = finished_model(learn, what, flag)
     return dict(model=model, state=model.state_dict(), test_acc=acc, epoch_losses=getattr(learn, 'epoch_losses', []), time_s=time.time() - t0)

@@ -23,9 +23,11 @@ def check_losses(losses:list, # one 1-D array of losses per task
     out = []
     for t, l in enumerate(losses):
         a = np.asarray(l.detach().cpu() if isinstance(l, torch.Tensor) else l, dtype=np.float64)
-        if a.ndim != 1 or a.size == 0: raise ValueError(f'`{name}[{t}]` must be a non-empty 1-D array; got shape {a.shape}')
+        if a.ndim != 1 or a.size == 0:
+            raise ValueError(f'`{name}[{t}]` must be a non-empty 1-D array; got shape {a.shape}')
         if not np.isfinite(a).all():
-            raise ValueError(f'`{name}[{t}]` holds {int((~np.isfinite(a)).sum())} NaN or infinite value(s); losses must be finite')
+            raise ValueError(f'`{name}[{t}]` holds {int((~np.isfinite(a)).sum())} NaN or infinite '
+                             'value(s); losses must be finite')
         out.append(a)
     return out
 
@@ -42,10 +44,14 @@ def pearson(vectors:list, # T 1-D arrays or tensors of equal length (or lists of
     "T × T Pearson correlation matrix of `vectors`, accumulated chunk by chunk in float64."
     chunks = [v if isinstance(v, (list, tuple)) else [v] for v in vectors]
     T = len(chunks)
-    G = torch.zeros(T, T, dtype=torch.float64); s = torch.zeros(T, dtype=torch.float64); P = 0
+    G = torch.zeros(T, T, dtype=torch.float64)
+    s = torch.zeros(T, dtype=torch.float64)
+    P = 0
     for parts in zip(*chunks):
         X = torch.stack([torch.as_tensor(np.asarray(p) if not isinstance(p, torch.Tensor) else p).reshape(-1).double().cpu() for p in parts])
-        G += X @ X.T; s += X.sum(1); P += X.shape[1]
+        G += X @ X.T
+        s += X.sum(1)
+        P += X.shape[1]
     if any(len(c) != len(chunks[0]) for c in chunks): raise ValueError('all vectors must have the same chunks')
     C = G - torch.outer(s, s) / P
     sd = C.diag().clamp_min(0).sqrt()
@@ -53,7 +59,9 @@ def pearson(vectors:list, # T 1-D arrays or tensors of equal length (or lists of
     if flat.any(): warnings.warn(f'{int(flat.sum())} vector(s) without variation; their correlations are set to 0')
     sd = torch.where(flat, torch.ones_like(sd), sd)
     R = (C / torch.outer(sd, sd)).clamp(-1, 1)
-    R[flat] = 0; R[:, flat] = 0; R.fill_diagonal_(1)
+    R[flat] = 0
+    R[:, flat] = 0
+    R.fill_diagonal_(1)
     return R.numpy()
 
 # %% ../nbs/03_measure.ipynb #78d66a81
@@ -65,7 +73,8 @@ def weight_vectors(states:list, # one state dict per task
     out = []
     for st in states:
         missing = [k for k in keys if k not in st]
-        if missing: raise ValueError(f'state dict lacks {missing[:3]}...; all task networks must share one architecture')
+        if missing:
+            raise ValueError(f'state dict lacks {missing[:3]}...; all task networks must share one architecture')
         out.append([(st[k].float() - init[k].float()) if init is not None else st[k].float() for k in keys])
     return out
 
@@ -83,8 +92,10 @@ def linear_cka(X:torch.Tensor, # (N, D1) features of N probe images
                Y:torch.Tensor, # (N, D2) features of the same images from another network
               )->float:
     "Linear centred kernel alignment of two representations of the same N inputs (in [0, 1])."
-    if X.shape[0] != Y.shape[0]: raise ValueError(f'features must describe the same inputs; got {X.shape[0]} and {Y.shape[0]} rows')
-    X = X.double() - X.double().mean(0); Y = Y.double() - Y.double().mean(0)
+    if X.shape[0] != Y.shape[0]:
+        raise ValueError(f'features must describe the same inputs; got {X.shape[0]} and {Y.shape[0]} rows')
+    X = X.double() - X.double().mean(0)
+    Y = Y.double() - Y.double().mean(0)
     K, L = X @ X.T, Y @ Y.T
     den = float(K.norm() * L.norm())
     return float((K * L).sum()) / den if den > 0 else 0.0
@@ -117,7 +128,8 @@ def probe_features(model:torch.nn.Module, # a task network (MultiHeadNet)
                    device=None, # where to compute
                   )->torch.Tensor:
     "Backbone features of the probe images, normalised as `task`'s training data, in eval mode."
-    dev = torch.device(device or 'cpu'); model = model.to(dev).eval()
+    dev = torch.device(device or 'cpu')
+    model = model.to(dev).eval()
     mean, std = (s.view(1, -1, 1, 1).to(dev) for s in task.stats())
     out = [model.backbone((b.to(dev).float() / 255 - mean) / std).float().cpu() for b in probe.split(bs)]
     return torch.cat(out)

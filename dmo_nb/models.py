@@ -22,7 +22,8 @@ class ResNetBackbone(nn.Module):
                  in_ch:int=3, # input channels
                 ):
         super().__init__()
-        check_choice('depth', depth, sorted(DEPTHS)); check_int('width', width, 1)
+        check_choice('depth', depth, sorted(DEPTHS))
+        check_int('width', width, 1)
         self.depth, self.width, self.inplanes = depth, width, width
         self.conv1 = nn.Conv2d(in_ch, width, 7, 2, 3, bias=False)
         self.bn1 = nn.BatchNorm2d(width)
@@ -34,7 +35,9 @@ class ResNetBackbone(nn.Module):
         self.out_features = width * 8
         for m in self.modules():  # torchvision's initialisation
             if isinstance(m, nn.Conv2d): nn.init.kaiming_normal_(m.weight, mode='fan_out', nonlinearity='relu')
-            elif isinstance(m, nn.BatchNorm2d): nn.init.constant_(m.weight, 1); nn.init.constant_(m.bias, 0)
+            elif isinstance(m, nn.BatchNorm2d):
+                nn.init.constant_(m.weight, 1)
+                nn.init.constant_(m.bias, 0)
     def _make_layer(self, planes, blocks, stride):
         down = None
         if stride != 1 or self.inplanes != planes:

@@ -49,7 +49,8 @@ def magnitude_masks(model:nn.Module, # a network whose backbone is pruned (not m
                     min_layer_keep:float=0.01, # every layer keeps at least this share (>= 1 weight)
                    )->tuple:
     "Global L1 magnitude masks over the backbone's conv/linear weights, exactly `keep` of them in all; returns (masks, info)."
-    check_number('keep', keep, 0, 1, lo_open=True); check_number('min_layer_keep', min_layer_keep, 0, 1)
+    check_number('keep', keep, 0, 1, lo_open=True)
+    check_number('min_layer_keep', min_layer_keep, 0, 1)
     weights = {k: mod.weight.detach().cpu() for k, mod in prunable_modules(model).items()}
     total = sum(w.numel() for w in weights.values())
     budget = int(round(keep * total))
@@ -61,7 +62,8 @@ def magnitude_masks(model:nn.Module, # a network whose backbone is pruned (not m
         free = [k for k in weights if k not in floored]
         left = budget - sum(need[k] for k in floored)
         masks = _global_masks({k: weights[k] for k in free}, max(left, 0)) if free else {}
-        if collapsed is None: collapsed = [k for k in free if int(masks[k].sum()) == 0]   # what plain global pruning does
+        if collapsed is None:
+            collapsed = [k for k in free if int(masks[k].sum()) == 0]   # what plain global pruning does
         low = [k for k in free if int(masks[k].sum()) < need[k]]
         if not low: break
         floored.update({k: None for k in low})
@@ -73,7 +75,9 @@ def magnitude_masks(model:nn.Module, # a network whose backbone is pruned (not m
 
 def _top_mask(w:torch.Tensor, n:int)->torch.Tensor:
     "The mask of the `n` largest-magnitude entries of `w`."
-    m = torch.zeros(w.numel(), dtype=torch.bool); m[w.abs().view(-1).topk(n).indices] = True; return m.view_as(w)
+    m = torch.zeros(w.numel(), dtype=torch.bool)
+    m[w.abs().view(-1).topk(n).indices] = True
+    return m.view_as(w)
 
 def _global_masks(weights:dict, n_keep:int)->dict:
     "`torch.nn.utils.prune.global_unstructured` (L1) keeping `n_keep` weights across `weights`: name -> mask."
@@ -99,7 +103,8 @@ def merge_group(states:list, # single-task state dicts (MultiHeadNet, one head e
         if k in masks[0]:
             merged, u = torch.zeros_like(v), torch.zeros_like(masks[0][k])
             for i in order:  # later (harder) tasks overwrite earlier ones where masks overlap
-                merged = torch.where(masks[i][k], states[i][k], merged); u = u | masks[i][k]
+                merged = torch.where(masks[i][k], states[i][k], merged)
+                u = u | masks[i][k]
             out[k], union[k] = merged, u
         else: out[k] = v.clone()
     for st in states:
@@ -141,12 +146,14 @@ def load_sparse(path, # a file written by `save_sparse`
                )->tuple:
     "Read a `save_sparse` file back: (state dict, meta)."
     d = load_artifact(path)
-    if not isinstance(d, dict) or d.get('format') != 'dmo_nb.sparse/1': raise ArtifactError(f'{path} is not a dmo_nb sparse model file')
+    if not isinstance(d, dict) or d.get('format') != 'dmo_nb.sparse/1':
+        raise ArtifactError(f'{path} is not a dmo_nb sparse model file')
     state = dict(d['dense'])
     for k, s in d['sparse'].items():
         n = int(np.prod(s['shape']))
         m = torch.from_numpy(np.unpackbits(s['bits'].numpy())[:n].astype(bool))
-        v = torch.zeros(n, dtype=getattr(torch, s['dtype'])); v[m] = s['values']
+        v = torch.zeros(n, dtype=getattr(torch, s['dtype']))
+        v[m] = s['values']
         state[k] = v.view(s['shape'])
     return state, d['meta']
 
@@ -157,14 +164,16 @@ def magnitude_levels(nets:list, # task networks (one per task), of one architect
                     )->dict:
     "Each network's prunable weights ranked by magnitude, quantised to `levels`: the histogram and the (sampled) levels."
     if not nets: raise ValueError('`nets` must hold at least one network')
-    check_int('levels', levels, 2, 256); check_int('max_exact', max_exact, 1)
+    check_int('levels', levels, 2, 256)
+    check_int('max_exact', max_exact, 1)
     P = sum(p.numel() for p in prunable(nets[0]).values())
     sample = None if P <= max_exact else torch.randperm(P, generator=torch.Generator().manual_seed(0))[:max_exact]
     cum, sub = [], []
     for m in nets:
         w = torch.cat([p.detach().abs().flatten() for p in prunable(m).values()])
         if len(w) != P: raise ValueError(f'`nets` must share one architecture: {len(w):,} prunable weights, not {P:,}')
-        r = torch.empty(P, dtype=torch.int64); r[torch.argsort(w, descending=True)] = torch.arange(P)
+        r = torch.empty(P, dtype=torch.int64)
+        r[torch.argsort(w, descending=True)] = torch.arange(P)
         lv = (r * levels // P).to(torch.uint8)   # 0: the largest weights
         cum.append(torch.cat([torch.zeros(1, dtype=torch.int64), torch.bincount(lv.long(), minlength=levels).cumsum(0)]))
         sub.append(lv if sample is None else lv[sample])

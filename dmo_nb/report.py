@@ -30,10 +30,13 @@ def check_report(rep:dict)->dict:
     for k in ('difficulty', 'keep_ratio'):
         if set(rep[k]) != set(tasks): raise ValueError(f'report[{k!r}] must have one entry per task')
     for k in ('single', 'dmo'):
-        if set(rep['accuracy'][k]) != set(tasks): raise ValueError(f"report['accuracy'][{k!r}] must have one entry per task")
-    if sorted(t for g in rep['groups'] for t in g) != sorted(tasks): raise ValueError("report['groups'] must partition the tasks")
+        if set(rep['accuracy'][k]) != set(tasks):
+            raise ValueError(f"report['accuracy'][{k!r}] must have one entry per task")
+    if sorted(t for g in rep['groups'] for t in g) != sorted(tasks):
+        raise ValueError("report['groups'] must partition the tasks")
     for k in ('S_W', 'S_L', 'S'):
-        if np.shape(rep['similarity'][k]) != (len(tasks), len(tasks)): raise ValueError(f"report['similarity'][{k!r}] must be T x T")
+        if np.shape(rep['similarity'][k]) != (len(tasks), len(tasks)):
+            raise ValueError(f"report['similarity'][{k!r}] must be T x T")
     return rep
 
 # %% ../nbs/07_report.ipynb #cb98daf6
@@ -71,20 +74,24 @@ def pruning_table(rep:dict, # report dict with its `pruning` section
     lines = ['| Task | d | target keep | actual keep | rescued layers |', '|---|---|---|---|---|']
     for t in rep['tasks']:
         i = rep['pruning'][t]
-        lines.append(f"| {t} | {rep['difficulty'][t]:.3f} | {100 * i['target_keep']:.2f}% | {100 * i['actual_keep']:.2f}% | {len(i['rescued'])} |")
+        lines.append(f"| {t} | {rep['difficulty'][t]:.3f} | {100 * i['target_keep']:.2f}% | "
+                     f"{100 * i['actual_keep']:.2f}% | {len(i['rescued'])} |")
     return '\n'.join(lines) + '\n'
 
 # %% ../nbs/07_report.ipynb #cb6c4fdf
 def plot_similarity(rep:dict)->plt.Figure:
     "Heatmaps of S_W, S_L and S (Eq. 1) side by side."
-    tasks = rep['tasks']; n = len(tasks)
+    tasks = rep['tasks']
+    n = len(tasks)
     fig, axs = plt.subplots(1, 3, figsize=(3 * (2.2 + 0.45 * n), 1.6 + 0.45 * n))
     titles = {'S_W': 'weight similarity $S_W$', 'S_L': 'loss similarity $S_L$', 'S': f"$S$ (α={rep['config'].get('alpha', '?')})"}
     for ax, k in zip(axs, ('S_W', 'S_L', 'S')):
         sns.heatmap(np.asarray(rep['similarity'][k]), ax=ax, vmin=-1, vmax=1, cmap='vlag', annot=n <= 12, fmt='.2f',
                     xticklabels=tasks, yticklabels=tasks, square=True, cbar=False, annot_kws={'fontsize': 7})
-        ax.set_title(titles[k], fontsize=10); ax.tick_params(labelsize=7)
-    fig.tight_layout(); return fig
+        ax.set_title(titles[k], fontsize=10)
+        ax.tick_params(labelsize=7)
+    fig.tight_layout()
+    return fig
 
 # %% ../nbs/07_report.ipynb #a07fc8ec
 def plot_task_graph(rep:dict)->plt.Figure:
@@ -100,14 +107,18 @@ def plot_task_graph(rep:dict)->plt.Figure:
     nx.draw_networkx_nodes(G, pos, ax=ax, node_color=[pal[gid[tasks[i]]] for i in G.nodes], node_size=900)
     nx.draw_networkx_labels(G, pos, ax=ax, labels={i: tasks[i] for i in G.nodes}, font_size=7)
     ax.set_title(f"task graph, τ_sim = {rep['config']['tau_sim']}: {len(rep['groups'])} group(s)", fontsize=10)
-    ax.axis('off'); ax.margins(0.2); fig.tight_layout(); return fig
+    ax.axis('off')
+    ax.margins(0.2)
+    fig.tight_layout()
+    return fig
 
 # %% ../nbs/07_report.ipynb #3de1bef4
 def plot_difficulty_pruning(rep:dict, # report dict
                             taus=(0.25, 0.5, 1.0, 2.0, 4.0), # temperatures to draw
                            )->plt.Figure:
     "The paper's Fig. 5: pruning ratio 1/exp(d/tau) against difficulty, one line per tau, tasks marked."
-    d = np.linspace(0, 1, 101); fig, ax = plt.subplots(figsize=(5.5, 4))
+    d = np.linspace(0, 1, 101)
+    fig, ax = plt.subplots(figsize=(5.5, 4))
     pal = sns.color_palette('viridis', len(taus))
     for c, tau in zip(pal, taus):
         ax.plot(d, prune_ratio(d, tau), color=c, label=f'τ = {tau:g}', lw=2 if tau == rep['config'].get('tau') else 1)
@@ -116,22 +127,32 @@ def plot_difficulty_pruning(rep:dict, # report dict
     for t in rep['tasks']:
         ax.annotate(t, (rep['difficulty'][t], prune_ratio(rep['difficulty'][t], rep['config'].get('tau', 1.0))), fontsize=7,
                     xytext=(3, 3), textcoords='offset points')
-    ax.set_xlabel('task difficulty $d_t$ (Eq. 3)'); ax.set_ylabel('pruning ratio $1/\\exp(d_t/τ)$')
-    ax.set_ylim(0, 1.02); ax.legend(fontsize=8); ax.set_title('difficulty vs pruning ratio (Fig. 5)', fontsize=10)
-    fig.tight_layout(); return fig
+    ax.set_xlabel('task difficulty $d_t$ (Eq. 3)')
+    ax.set_ylabel('pruning ratio $1/\\exp(d_t/τ)$')
+    ax.set_ylim(0, 1.02)
+    ax.legend(fontsize=8)
+    ax.set_title('difficulty vs pruning ratio (Fig. 5)', fontsize=10)
+    fig.tight_layout()
+    return fig
 
 # %% ../nbs/07_report.ipynb #5c14296f
 def plot_accuracy_params(rep:dict)->plt.Figure:
     "The paper's Fig. 3: per-task accuracy against parameters, single-task as circles, DMO as stars."
-    fig, ax = plt.subplots(figsize=(5.5, 4)); pal = sns.color_palette('tab10', len(rep['tasks']))
+    fig, ax = plt.subplots(figsize=(5.5, 4))
+    pal = sns.color_palette('tab10', len(rep['tasks']))
     P, A = rep['params'], rep['accuracy']
     for c, t in zip(pal, rep['tasks']):
         xs, ys = (P['single_per_task'][t], P['dmo_per_task'][t]), (A['single'][t], A['dmo'][t])
         ax.plot(xs, ys, color=c, lw=0.8, alpha=0.6)
-        ax.scatter(xs[0], ys[0], color=c, marker='o', s=40); ax.scatter(xs[1], ys[1], color=c, marker='*', s=90, label=t)
-    ax.set_xscale('log'); ax.set_xlabel('parameters of the task (log)'); ax.set_ylabel('test accuracy (%)')
+        ax.scatter(xs[0], ys[0], color=c, marker='o', s=40)
+        ax.scatter(xs[1], ys[1], color=c, marker='*', s=90, label=t)
+    ax.set_xscale('log')
+    ax.set_xlabel('parameters of the task (log)')
+    ax.set_ylabel('test accuracy (%)')
     ax.legend(fontsize=7, title='o single-task   * DMO', title_fontsize=7)
-    ax.set_title('accuracy vs parameters per task (Fig. 3)', fontsize=10); fig.tight_layout(); return fig
+    ax.set_title('accuracy vs parameters per task (Fig. 3)', fontsize=10)
+    fig.tight_layout()
+    return fig
 
 # %% ../nbs/07_report.ipynb #41e50e96
 def write_figure(plot, # called with no arguments under the Agg backend; returns a matplotlib figure
@@ -142,7 +163,8 @@ def write_figure(plot, # called with no arguments under the Agg backend; returns
     "Draw `plot()` off screen, write it to `path` atomically as PNG, close it; return `path`."
     with matplotlib.rc_context({'backend': 'Agg'}):
         fig = plot()
-        try: atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=dpi, format='png', **({'bbox_inches': 'tight'} if tight else {})))
+        try:
+            atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=dpi, format='png', **({'bbox_inches': 'tight'} if tight else {})))
         finally: plt.close(fig)
     return Path(path)
 
@@ -155,12 +177,15 @@ def write_report(rep:dict, # report dict (see `check_report`)
                  dpi:int=110, # figure resolution
                 )->dict:
     "Write report.json, table.md and figures/*.png into `out`; return their paths."
-    out = Path(out); check_report(rep)
+    out = Path(out)
+    check_report(rep)
     paths = dict(json=atomic_write_json(rep, out/'report.json'), table=atomic_write_text(results_table(rep), out/'table.md'))
     (out/'figures').mkdir(parents=True, exist_ok=True)
     with matplotlib.rc_context({'backend': 'Agg'}):
         for name, f in FIGURES.items():
-            fig = f(rep); atomic_write(out/'figures'/f'{name}.png', lambda tmp: fig.savefig(tmp, dpi=dpi, format='png')); plt.close(fig)
+            fig = f(rep)
+            atomic_write(out/'figures'/f'{name}.png', lambda tmp: fig.savefig(tmp, dpi=dpi, format='png'))
+            plt.close(fig)
             paths[name] = out/'figures'/f'{name}.png'
     return paths
 
@@ -176,4 +201,5 @@ def copy_report(src, # folder written by `write_report`
 # %% ../nbs/07_report.ipynb #247d3897
 def load_report(path)->dict:
     "Read `report.json` (a file or its folder) and check it."
-    p = Path(path); return check_report(load_json(p/'report.json' if p.is_dir() else p))
+    p = Path(path)
+    return check_report(load_json(p/'report.json' if p.is_dir() else p))

@@ -50,7 +50,8 @@ def single_learner(task:Task, # the task to learn
                    **kwargs, # or the recipe's fields, e.g. `bs=32, lr=0.05`
                   )->Learner:
     "A fastai `Learner` that trains `model` on `task` with SGD and records its loss curve."
-    r = Recipe.of(recipe, **kwargs); dev = torch.device(r.device or 'cpu')
+    r = Recipe.of(recipe, **kwargs)
+    dev = torch.device(r.device or 'cpu')
     dls = DataLoaders(task_loader(task, True, r.bs, dev, seed=r.seed, channels_last=r.channels_last),
                       task_loader(task, False, max(r.bs, 256), dev, channels_last=r.channels_last, limit=valid_limit), device=dev)
     return make_learner(dls, model, r, CrossEntropyLossFlat(), own=[LossCurve()], cbs=cbs, metrics=accuracy)

@@ -69,10 +69,14 @@ class LossCurve(Callback):
     def after_train(self):
         if not self.buf: return
         v = torch.stack(self.buf)
-        if num_distrib() > 1: dist.all_reduce(v); v /= num_distrib()   # data-parallel: the loss of the whole batch, every rank's share
+        if num_distrib() > 1:
+            dist.all_reduce(v)
+            v /= num_distrib()   # data-parallel: the loss of the whole batch, every rank's share
         v = v.cpu().tolist()
-        self.learn.batch_losses += v; self.learn.epoch_losses.append(float(np.mean(v)))
-    def state_dict(self): return dict(batch_losses=list(self.learn.batch_losses), epoch_losses=list(self.learn.epoch_losses))
+        self.learn.batch_losses += v
+        self.learn.epoch_losses.append(float(np.mean(v)))
+    def state_dict(self):
+        return dict(batch_losses=list(self.learn.batch_losses), epoch_losses=list(self.learn.epoch_losses))
     def load_state_dict(self, d):
         "Continue a curve saved by `Checkpoint` (the next training phase appends to it)."
         self.learn.batch_losses, self.learn.epoch_losses, self.fresh = list(d['batch_losses']), list(d['epoch_losses']), False
@@ -125,7 +129,9 @@ class DecoupledSGD(torch.optim.SGD):
             fused = bool(ps) and all(p.is_cuda for p in ps)
         super().__init__(params, lr=lr, momentum=mom, fused=fused or None, foreach=None if fused else True)
         self.defaults.update(wd=wd, do_wd=True)
-        for g in self.param_groups: g.setdefault('wd', wd); g.setdefault('do_wd', True)
+        for g in self.param_groups:
+            g.setdefault('wd', wd)
+            g.setdefault('do_wd', True)
     @torch.no_grad()
     def step(self, closure=None):
         for g in self.param_groups:
@@ -150,7 +156,8 @@ def sgd(params, # a flat list (all decay), or the two groups of `wd_groups`
        )->OptimWrapper:
     "fastai `opt_func`: `DecoupledSGD` in an `OptimWrapper`; with `wd_groups`, the second group never decays."
     params = list(params)
-    groups = [params] if not params or isinstance(params[0], torch.Tensor) else params   # splitters may give fastcore `L`s
+    # splitters may give fastcore `L`s
+    groups = [params] if not params or isinstance(params[0], torch.Tensor) else params
     opt = DecoupledSGD([dict(params=list(g), do_wd=i == 0) for i, g in enumerate(groups)], lr=lr, mom=mom, wd=wd)
     return OptimWrapper(opt=opt, hp_map={'momentum': 'mom'})
 
@@ -195,7 +202,8 @@ class FiniteLoss(Callback):
     def after_epoch(self): self._check(f'epoch {self.epoch}')
     def _check(self, where):
         if self.bad is not None and bool(self.bad):
-            raise TrainingDiverged(f'training {self.label.strip() or "the network"} diverged at {where}: the loss is not finite; '
+            raise TrainingDiverged(f'training {self.label.strip() or "the network"} diverged at {where}: '
+                                   'the loss is not finite; '
                                    f'lower the learning rate ({self.flag})')
 
 # %% ../nbs/01a_train.ipynb #16058d60
@@ -213,9 +221,11 @@ def fit(learn:Learner, # the learner to train
     cbs = [FiniteLoss(label, flag)]
     # a `Checkpoint` puts back the saved weights and optimiser; fastai's `start_epoch` (its `SkipToEpoch`) skips the finished epochs
     start = max([cb.resume(epochs) for cb in learn.cbs if callable(getattr(type(cb), 'resume', None))], default=0)
-    if schedule == 'cos': go = lambda: learn.fit(epochs, lr, cbs=cbs + [ParamScheduler({'lr': SchedCos(lr, 0.)})], start_epoch=start)
+    if schedule == 'cos':
+        go = lambda: learn.fit(epochs, lr, cbs=cbs + [ParamScheduler({'lr': SchedCos(lr, 0.)})], start_epoch=start)
     else:
-        hi, lo = round(min(mom + 0.05, 0.99), 10), round(max(mom - 0.05, 0.), 10)   # fastai's (0.95, 0.85, 0.95) at mom 0.9
+        # fastai's (0.95, 0.85, 0.95) at mom 0.9
+        hi, lo = round(min(mom + 0.05, 0.99), 10), round(max(mom - 0.05, 0.), 10)
         go = lambda: learn.fit_one_cycle(epochs, lr, moms=(hi, lo, hi), cbs=cbs, start_epoch=start)
     ddp = is_data_parallel(learn)
     with launch_env() if ddp else nullcontext(): _run_fit(learn, go, quiet or (ddp and rank_distrib() > 0), label)
@@ -226,7 +236,8 @@ def _run_fit(learn, go, quiet, label):
     elif sys.stdout.isatty() or 'ipykernel' in sys.modules: go()
     else:
         def line(log):
-            if len(log) < len(learn.recorder.metric_names) - 1: return   # an epoch finished before a restart (`Checkpoint`)
+            if len(log) < len(learn.recorder.metric_names) - 1:
+                return   # an epoch finished before a restart (`Checkpoint`)
             vals = [f'{n} {v:.4f}' if isinstance(v, float) else f'{n} {v}' for n, v in zip(learn.recorder.metric_names, log)]
             print(f'{label} ' + '  '.join(vals), flush=True)
         old, learn.logger = learn.logger, line
@@ -238,7 +249,8 @@ def _run_fit(learn, go, quiet, label):
 def _loader_rngs(dls)->list:
     "The `random.Random` of every data loader (a multi-task loader holds one per task)."
     dls = [d for dl in (dls.train, dls.valid) for d in getattr(dl, 'loaders', [dl])]
-    return [d.dl if isinstance(d, ShardDL) else d for d in dls]   # a data-parallel fit's shares keep their loader's order
+    # a data-parallel fit's shares keep their loader's order
+    return [d.dl if isinstance(d, ShardDL) else d for d in dls]
 
 class Checkpoint(Callback):
     "Save the training state atomically after epochs (at most every `every_s` seconds) and resume a killed fit from it."
@@ -248,7 +260,8 @@ class Checkpoint(Callback):
                  every_s:float=30., # least seconds between two saves (the last epoch is always saved)
                 ):
         if not every_s >= 0: raise ValueError(f'`every_s` must be >= 0; got {every_s!r}')
-        store_attr(); self.path, self.skip, self.ck = Path(path), None, None
+        store_attr()
+        self.path, self.skip, self.ck = Path(path), None, None
     def _stateful(self): return {f'{i}:{type(cb).__name__}': cb for i, cb in enumerate(self.learn.cbs)
                                  if cb is not self and hasattr(cb, 'state_dict') and hasattr(cb, 'load_state_dict')}
     def resume(self,
@@ -258,30 +271,43 @@ class Checkpoint(Callback):
         self.skip, self.ck = 0, None
         if not self.path.exists(): return 0
         try: ck = load_artifact(self.path, self.dls.device or 'cpu')
-        except ArtifactError as e: warnings.warn(f'{e}: starting afresh'); return 0
+        except ArtifactError as e:
+            warnings.warn(f'{e}: starting afresh')
+            return 0
         if ck['n_epoch'] != n_epoch:
-            warnings.warn(f'{self.path} is for {ck["n_epoch"]} epochs, not {n_epoch}: starting afresh'); return 0
+            warnings.warn(f'{self.path} is for {ck["n_epoch"]} epochs, not {n_epoch}: starting afresh')
+            return 0
         if self.learn.opt is None: self.learn.create_opt()   # fastai's `fit` keeps an existing optimiser
-        self.learn.model.load_state_dict(ck['model']); self.learn.opt.load_state_dict(ck['opt'])
+        self.learn.model.load_state_dict(ck['model'])
+        self.learn.opt.load_state_dict(ck['opt'])
         self.skip, self.ck = ck['epoch'] + 1, ck
         return min(self.skip, n_epoch)
     def before_fit(self):
-        if hasattr(self, 'lr_finder') or hasattr(self, 'gather_preds'): self.run = False; return   # not a training fit
+        if hasattr(self, 'lr_finder') or hasattr(self, 'gather_preds'):
+            self.run = False
+            return   # not a training fit
         self.last = time.time()
-        if self.skip is None: raise RuntimeError('a `Checkpoint` resumes through `dmo_nb.train.fit`, which calls its `resume`')
-        if self.skip >= self.n_epoch and self.ck is not None: self._restore()   # killed after its last epoch: no epoch runs to restore into
+        if self.skip is None:
+            raise RuntimeError('a `Checkpoint` resumes through `dmo_nb.train.fit`, which calls its `resume`')
+        if self.skip >= self.n_epoch and self.ck is not None:
+            self._restore()   # killed after its last epoch: no epoch runs to restore into
     def before_epoch(self):
-        if self.ck is not None: self._restore()   # the first epoch after the restart: put back what the skipped epochs' events touched
+        if self.ck is not None:
+            self._restore()   # the first epoch after the restart: put back what the skipped epochs' events touched
     def _restore(self):
         ck, self.ck = self.ck, None
-        for dl, st in zip(_loader_rngs(self.dls), ck['loader_rngs']): dl.rng = random.Random(); dl.rng.setstate(st)
+        for dl, st in zip(_loader_rngs(self.dls), ck['loader_rngs']):
+            dl.rng = random.Random()
+            dl.rng.setstate(st)
         torch.set_rng_state(ck['torch_rng'])
         if ck['cuda_rng'] is not None and torch.cuda.is_available(): torch.cuda.set_rng_state_all(ck['cuda_rng'])
         for k, cb in self._stateful().items():
             if k in ck['callbacks']: cb.load_state_dict(ck['callbacks'][k])
-        if ck.get('scaler') and getattr(self.learn, 'scaler', None) is not None: self.learn.scaler.load_state_dict(ck['scaler'])
+        if ck.get('scaler') and getattr(self.learn, 'scaler', None) is not None:
+            self.learn.scaler.load_state_dict(ck['scaler'])
     def after_epoch(self):
-        if self.epoch < self.skip or rank_distrib() > 0: return   # data-parallel: every rank holds the same state; rank 0 saves it
+        if self.epoch < self.skip or rank_distrib() > 0:
+            return   # data-parallel: every rank holds the same state; rank 0 saves it
         if self.epoch < self.n_epoch - 1 and time.time() - self.last < self.every_s: return
         m = self.learn.model.module if isinstance(self.learn.model, DistributedDataParallel) else self.learn.model
         atomic_save(dict(n_epoch=self.n_epoch, epoch=self.epoch, model=m.state_dict(), opt=self.learn.opt.state_dict(),
@@ -306,7 +332,9 @@ def check_finite(state:dict, # a state dict about to be saved
                 ):
     "Raise `TrainingDiverged` if any floating-point tensor of `state` holds a NaN or infinity: such a network is never saved."
     bad = [k for k, v in state.items() if v.is_floating_point() and not torch.isfinite(v).all()]
-    if bad: raise TrainingDiverged(f'{what} holds non-finite weights ({bad[0]}, ...); it is not saved: lower the learning rate ({flag})')
+    if bad:
+        raise TrainingDiverged(f'{what} holds non-finite weights ({bad[0]}, ...); it is not saved: lower '
+                               f'the learning rate ({flag})')
 
 # %% ../nbs/01a_train.ipynb #3c7a6941
 def finished_model(learn:Learner, # a learner whose fit has ended

@@ -35,13 +35,16 @@ class Weighting(Callback):
     def end_epoch(self):
         "Move the weights at the end of an epoch."
     def _check(self, losses):
-        if losses.shape != (self.n,): raise ValueError(f'expected {self.n} per-task losses; got shape {tuple(losses.shape)}')
+        if losses.shape != (self.n,):
+            raise ValueError(f'expected {self.n} per-task losses; got shape {tuple(losses.shape)}')
     # fastai events
     def before_fit(self): self.history = [self.weights().tolist()]
     def after_loss(self):
         if self.training: self.learn.loss_grad = self.combine(self.learn.loss_func.last)
     def after_step(self): self.update(self.learn.loss_func.last.detach().float())
-    def after_epoch(self): self.end_epoch(); self.history.append(self.weights().tolist())
+    def after_epoch(self):
+        self.end_epoch()
+        self.history.append(self.weights().tolist())
     # what `dmo_nb.train.Checkpoint` saves and restores
     _state = ('history',)
     def state_dict(self)->dict: return {k: getattr(self, k) for k in self._state}
@@ -98,13 +101,16 @@ class DWA(Weighting):
     def weights(self): return self.w.cpu()
     def combine(self, losses):
         self._check(losses)
-        self.w = self.w.to(losses.device)   # one copy per epoch (`end_epoch` makes the new weights on the CPU), none per step
+        # one copy per epoch (`end_epoch` makes the new weights on the CPU), none per step
+        self.w = self.w.to(losses.device)
         return (self.w.to(losses.dtype) * losses).sum()
     def update(self, losses):
-        self._sum = self._sum.to(losses.device) + losses.detach().double(); self._n += 1
+        self._sum = self._sum.to(losses.device) + losses.detach().double()
+        self._n += 1
     def end_epoch(self):
         if not self._n: return
-        self.epoch_means.append((self._sum / self._n).cpu()); self._sum, self._n = torch.zeros_like(self._sum), 0
+        self.epoch_means.append((self._sum / self._n).cpu())
+        self._sum, self._n = torch.zeros_like(self._sum), 0
         if len(self.epoch_means) >= 2:
             self.w = (self.n * torch.softmax(loss_ratio(self.epoch_means[-1], self.epoch_means[-2]) / self.temp, 0)).float()
 
@@ -114,7 +120,8 @@ def project_simplex(v:torch.Tensor, # any vector
     "Euclidean projection of `v` onto the probability simplex {x >= 0, sum x = 1} (Duchi et al., 2008)."
     v = torch.as_tensor(v, dtype=torch.float64)
     if v.ndim != 1 or not len(v): raise ValueError(f'`v` must be a non-empty vector; got shape {tuple(v.shape)}')
-    u = v.sort(descending=True).values; css = u.cumsum(0) - 1
+    u = v.sort(descending=True).values
+    css = u.cumsum(0) - 1
     j = torch.arange(1, len(v) + 1, dtype=v.dtype, device=v.device)
     k = (u - css / j > 0).sum().view(1)   # the condition holds exactly for the first k sorted entries
     return (v - css.gather(0, k - 1) / k).clamp_min(0)   # no host sync: usable on the GPU every step

@@ -5,6 +5,7 @@
 # %% ../nbs/09_widgets.ipynb #61a184a9
 from __future__ import annotations
 import dataclasses, html, io, threading, time
+from collections import namedtuple
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 import ipywidgets as W
@@ -13,15 +14,21 @@ from matplotlib.figure import Figure
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from PIL import Image
-from .core import atomic_write_json, load_json, reusable
+from fastcore.basics import patch
+from .core import atomic_write_json, load_json
 from fastai.callback.core import Callback
 from .measure import check_alpha
 from .group import check_tau_sim, similarity_graph
 from .prune import check_tau
-from .pipeline import Config, resolve, run_single, missing_single, regroup_inputs, make_plan, run_plan
+from .config import Config, missing_single
+from .runs import Run
+from .plan import Plan, make_plan
+from .structure import score_grouping
+import dmo_nb.pipeline   # the stages of a `Run`
 
 # %% auto #0
-__all__ = ['SLIDERS', 'RankCache', 'StopFit', 'AppProgress', 'html_table', 'RegroupApp', 'regroup']
+__all__ = ['Knob', 'KNOBS', 'RankCache', 'StopFit', 'AppProgress', 'html_table', 'RegroupState', 'RegroupView', 'Launcher',
+           'RegroupApp', 'regroup']
 
 # %% ../nbs/09_widgets.ipynb #23ea3ce6
 class RankCache:
@@ -54,17 +61,18 @@ class StopFit(Exception):
 
 # %% ../nbs/09_widgets.ipynb #44e52eab
 class AppProgress(Callback):
-    "Report fine-tuning progress to the app and stop when asked."
+    "Report fine-tuning progress to a `Launcher` and stop when it is asked to."
     order = 90
-    def __init__(self, app): self.app = app
-    def before_fit(self): self.app._fit_started(self.n_epoch * len(self.dls.train))
+    def __init__(self, launcher): self.launcher = launcher
+    def before_fit(self): self.launcher.fit_started(self.n_epoch * len(self.dls.train))
     def after_batch(self):
-        if self.training: self.app._fit_step()
-        if self.app._stop.is_set(): raise StopFit('stopped by the user')
+        if self.training: self.launcher.fit_step()
+        if self.launcher.stopping.is_set(): raise StopFit('stopped by the user')
 
-SLIDERS = dict(alpha=(W.FloatSlider, 'α', dict(min=0, max=1, step=0.01), check_alpha),           # name -> widget, label, range, the
-               tau_sim=(W.FloatSlider, 'τ_sim', dict(min=-1, max=1, step=0.01), check_tau_sim),   # pipeline's own check of a typed value
-               tau=(W.FloatLogSlider, 'τ', dict(base=10, min=-2, max=2, step=0.01), check_tau))
+Knob = namedtuple('Knob', 'widget label range check')   # a setting's widget, label, range and the pipeline's check
+KNOBS = dict(alpha=Knob(W.FloatSlider, 'α', dict(min=0, max=1, step=0.01), check_alpha),
+             tau_sim=Knob(W.FloatSlider, 'τ_sim', dict(min=-1, max=1, step=0.01), check_tau_sim),
+             tau=Knob(W.FloatLogSlider, 'τ', dict(base=10, min=-2, max=2, step=0.01), check_tau))
 
 # %% ../nbs/09_widgets.ipynb #2d56af38
 def html_table(df:pd.DataFrame, # the table
@@ -72,218 +80,342 @@ def html_table(df:pd.DataFrame, # the table
                formats:dict=None, # column -> format string
               )->str:
     "`df` as the HTML of a widget: pandas' `to_html` without the index, every text cell escaped, `formats` applied."
-    out = df.to_html(index=False, border=0, classes=cls, escape=True, formatters={c: f.format for c, f in (formats or {}).items()})
-    return out.replace('<tr style="text-align: right;">', '<tr>')   # the header aligns as the app's CSS says, like the cells
+    fmt = {c: f.format for c, f in (formats or {}).items()}
+    out = df.to_html(index=False, border=0, classes=cls, escape=True, formatters=fmt)
+    return out.replace('<tr style="text-align: right;">', '<tr>')   # the header aligns as the app's CSS says
 
-# %% ../nbs/09_widgets.ipynb #74716be2
+# %% ../nbs/09_widgets.ipynb #a7a1e83b
+class RegroupState:
+    "What the app's settings mean, without widgets: the run's kept measurements, and the plan and #P of any settings."
+    def __init__(self,
+                 run_dir, # a run directory (its config.json and single-task artifacts)
+                ):
+        self.run_dir = Path(run_dir)
+        if not (self.run_dir/'config.json').exists():
+            raise FileNotFoundError(f'{self.run_dir} has no config.json: not a dmo_nb run directory')
+        settings = {**load_json(self.run_dir/'config.json'), 'out': str(self.run_dir), 'quiet': True}
+        self.run = Run(Config.from_dict(settings))
+        missing = missing_single(self.run.cfg, self.run.names, verify=False)   # verified when a launch reads them
+        if missing: raise FileNotFoundError(self._missing(missing))
+        # what the run kept when it planned; a run made before that is measured once now (reading its networks)
+        inp = self.run.inputs(build=False) or self.single().inputs()
+        self.sims = {k: inp[k] for k in ('S_W', 'S_L', 'losses')}
+        self.ranks, self.single_params = RankCache(inp['levels']), inp['single_params']
+
+    def _missing(self, names:list)->str:
+        return (f'single-task networks missing for {names}: run `dmo_nb run --config {self.run_dir/"config.json"} '
+                f'--out {self.run_dir}` first (the run\'s own settings)')
+    def single(self)->Run:
+        "The run with its single-task stage read and verified, at the first need: the app never trains them."
+        if self.run.arts is None:
+            missing = missing_single(self.run.cfg, self.run.names)
+            if missing: raise FileNotFoundError(self._missing(missing))
+            self.run.single()
+        return self.run
+    def defaults(self)->dict:
+        "The run's own alpha, tau_sim and tau."
+        return {name: float(getattr(self.run.cfg, name)) for name in KNOBS}
+    def plan(self, settings:dict)->Plan:
+        "The plan (groups, difficulty, keep ratios, similarities) at `settings`."
+        return make_plan(dataclasses.replace(self.run.cfg, **settings), self.run.names, **self.sims)
+    def projected(self, plan:Plan)->dict:
+        "Projected #P of `plan` and its ratio to single-task learning."
+        p = self.ranks.projected(plan.group_idx, [plan.keep_ratio[n] for n in self.run.names])
+        return dict(**p, ratio=p['total'] / self.single_params, single=self.single_params)
+    def structure(self, plan:Plan)->dict:
+        "ARI and share of known groups kept together of `plan`, where the scenario has a known grouping (else None)."
+        known = self.run.sc.expected_groups
+        if not known or all(len(g) == 1 for g in known): return None
+        return score_grouping(plan.groups, known)
+    def problem(self, name:str, value)->str:
+        "Why a typed `value` cannot be `name` (the pipeline's own check), or '' if it can."
+        try: KNOBS[name].check(value)
+        except ValueError as e: return str(e).split(';')[0]
+        return ''
+
+# %% ../nbs/09_widgets.ipynb #dc571da4
+class RegroupView:
+    "The app's widgets: a slider and a text box per setting, kept in step; a plan's summary, figure and table."
+    def __init__(self,
+                 title:str, # the line above the controls
+                 names:list, # the task names
+                 values:dict, # the settings' first values (`RegroupState.defaults`)
+                 problem=None, # `problem(name, value)` -> why a typed value is refused ('' if it is not)
+                 figures:bool=True, # draw the heatmap and graph on every change
+                ):
+        self.names, self.problem, self.figures, self.on_change = names, problem or (lambda n, v: ''), figures, None
+        self.sliders, self.boxes = {}, {}
+        for name, k in KNOBS.items():
+            s = k.widget(values[name], description=k.label, style={'description_width': '60px'}, **k.range)
+            t = W.FloatText(s.value, layout=W.Layout(width='80px'))
+            self.sliders[name], self.boxes[name] = s, t
+            s.observe(self._slid, 'value')
+            t.observe(self._typed, 'value')
+        self.msg, self.summary, self.table, self.image = W.HTML(''), W.HTML(''), W.HTML(''), W.Image(format='png')
+        self.b_apply = W.Button(description='Apply', button_style='info', tooltip='write the plan the next stages read')
+        self.b_launch = W.Button(description='Prune & fine-tune', button_style='success')
+        self.b_stop = W.Button(description='Stop', button_style='danger', disabled=True)
+        self.progress = W.IntProgress(0, 0, 1, description='', layout=W.Layout(width='300px'))
+        self.status, self.history = W.HTML(''), W.HTML('')
+        rows = [W.HBox([self.sliders[n], self.boxes[n]]) for n in KNOBS]
+        buttons = W.HBox([self.b_apply, self.b_launch, self.b_stop, self.progress])
+        self.widget = W.VBox([W.HTML(title), *rows, self.msg, self.summary, self.image, self.table, buttons,
+                              self.status, self.history])
+
+    def values(self)->dict:
+        "The settings the sliders show."
+        return {name: float(s.value) for name, s in self.sliders.items()}
+    def bounds(self, name:str)->tuple:
+        "The range of `name`'s slider, in the setting's units."
+        s = self.sliders[name]
+        return (s.base ** s.min, s.base ** s.max) if isinstance(s, W.FloatLogSlider) else (s.min, s.max)
+
+    def _slid(self, change):
+        for name, s in self.sliders.items():
+            if change['owner'] is s and self.boxes[name].value != s.value: self.boxes[name].value = round(s.value, 4)
+        if self.on_change: self.on_change()
+
+    def _typed(self, change):
+        name = next(n for n, t in self.boxes.items() if change['owner'] is t)
+        s, t, v = self.sliders[name], self.boxes[name], change['owner'].value
+        lo, hi = self.bounds(name)
+        bad = "the slider's range" if not (isinstance(v, (int, float)) and lo <= v <= hi) else self.problem(name, v)
+        if bad:
+            self.msg.value = (f'<span style="color:#b00">{name} = {v} is outside [{float(lo)}, {float(hi)}] '
+                              f'({html.escape(bad)}); keeping {s.value:.4g}</span>')
+            t.value = round(s.value, 4)   # re-fires this observer with the slider's value: nothing to do then
+        elif round(s.value, 4) != v:
+            self.msg.value = ''
+            s.value = v
+
+# %% ../nbs/09_widgets.ipynb #5e6d244d
+@patch
+def show(self:RegroupView,
+         plan:Plan, # the plan at the current settings
+         projected:dict, # its projected #P (`RegroupState.projected`)
+         structure:dict=None, # its scores against a known grouping (`RegroupState.structure`), if any
+        ):
+    "Show `plan`: the figure (when drawing), the table of difficulty and keep ratio, then the summary line."
+    if self.figures: self._draw(plan)
+    gid = {t: i for i, g in enumerate(plan.groups) for t in g}
+    df = pd.DataFrame({'task': self.names, 'group': [gid[t] for t in self.names],
+                       'difficulty d_t': [plan.difficulty[t] for t in self.names],
+                       'keep ratio': [plan.keep_ratio[t] for t in self.names]})
+    self.table.value = html_table(df, 'dmo-table', {'difficulty d_t': '{:.3f}', 'keep ratio': '{:.3f}'})
+    # the summary is written last: whoever watches it (a person, a browser test) sees a finished redraw
+    groups = ' · '.join('{' + ', '.join(g) + '}' for g in plan.groups)
+    known = ''
+    if structure is not None:
+        known = f'<br>against the known grouping: adjusted Rand index <b>{structure["ari"]:.2f}</b>'
+        if structure['together'] is not None:
+            known += f', known groups kept together <b>{structure["together"]:.0%}</b>'
+    self.summary.value = (f'<b>{len(plan.groups)} group(s)</b>: {groups}<br>projected #P <b>{projected["total"]:,}</b> '
+                          f'= <b>{projected["ratio"]:.3f}</b> of single-task ({projected["single"]:,}){known}')
+
+@patch
+def _figure(self:RegroupView, S):
+    "Build the persistent figure once: static parts (axes, ticks, colorbar) drawn into a cached background."
+    n, names = len(self.names), self.names
+    self.fig = fig = Figure(figsize=(10, 4.2), dpi=100, layout='constrained')
+    FigureCanvasAgg(fig)
+    self.ax_S, self.ax_graph = ax1, ax2 = fig.subplots(1, 2, gridspec_kw=dict(width_ratios=[1, 1.1]))
+    self.im = ax1.imshow(S, vmin=-1, vmax=1, cmap=sns.color_palette('vlag', as_cmap=True), animated=True)
+    fs = 7 if n <= 12 else 6
+    ax1.set_xticks(range(n), names, rotation=90, fontsize=fs)
+    ax1.set_yticks(range(n), names, fontsize=fs)
+    fig.colorbar(self.im, ax=ax1, fraction=0.046)
+    # values are written on the cells while they stay readable (up to 12 tasks)
+    self._cells = [ax1.text(j, i, '', ha='center', va='center', fontsize=7 if n <= 6 else 5, animated=True)
+                   for i in range(n) for j in range(n)] if n <= 12 else []
+    ang = 2 * np.pi * np.arange(n) / n
+    self._xy = np.c_[np.cos(ang), np.sin(ang)]
+    self._edges = LineCollection([], colors='0.6', linewidths=1, animated=True, zorder=1)
+    ax2.add_collection(self._edges)
+    self._nodes = ax2.scatter(*self._xy.T, s=260, zorder=2, edgecolors='white', animated=True)
+    # labels outside the circle, each pointing away from it, so long task names stay legible
+    self._labels = [ax2.text(1.18 * x, 1.18 * y, t, fontsize=fs, rotation=np.degrees(a) - (0 if x >= 0 else 180),
+                             ha='left' if x >= 0 else 'right', va='center', rotation_mode='anchor', animated=True)
+                    for (x, y), a, t in zip(self._xy, ang, names)]
+    ax2.set_xlim(-1.9, 1.9)
+    ax2.set_ylim(-1.6, 1.6)
+    ax2.set_aspect('equal')
+    ax2.axis('off')
+    for ax in (ax1, ax2):   # the layout leaves room for the titles
+        ax.set_title('S = α·S_W + (1−α)·S_L', fontsize=9)
+        ax.title.set_animated(True)
+    fig.canvas.draw()
+    self._bg = fig.canvas.copy_from_bbox(fig.bbox)
+
+@patch
+def _draw(self:RegroupView, plan:Plan):
+    "Redraw the S heatmap and the task graph onto the cached background, and show them as one PNG."
+    S, st = np.asarray(plan.similarity['S']), self.values()
+    key_S, key_G = st['alpha'], (st['alpha'], st['tau_sim'], tuple(map(tuple, plan.groups)))
+    if getattr(self, '_drawn', None) == (key_S, key_G): return   # a tau move changes neither
+    if not hasattr(self, 'fig'): self._figure(S)
+    n = len(self.names)
+    self.im.set_data(S)
+    self.ax_S.set_title(f"S = α·S_W + (1−α)·S_L, α = {st['alpha']:.2f}", fontsize=9)
+    for k, c in enumerate(self._cells):
+        v = S[k // n, k % n]
+        c.set_text(f'{v:.2f}')
+        c.set_color('white' if abs(v) > 0.6 else 'black')
+    G = similarity_graph(S, st['tau_sim'], self.names)
+    self._edges.set_segments([self._xy[[i, j]] for i, j in G.edges])
+    gid = {t: i for i, g in enumerate(plan.groups) for t in g}
+    pal = matplotlib.colormaps['tab20']
+    self._nodes.set_facecolor([pal(gid[t] % 20) for t in self.names])
+    self.ax_graph.set_title(f"task graph, τ_sim = {st['tau_sim']:.2f}: {len(plan.groups)} group(s)", fontsize=9)
+    cv = self.fig.canvas
+    cv.restore_region(self._bg)
+    for a in [self.im, self.ax_S.title, *self._cells, self._edges, self._nodes, *self._labels, self.ax_graph.title]:
+        self.fig.draw_artist(a)
+    buf = io.BytesIO()
+    Image.fromarray(np.asarray(cv.buffer_rgba())[..., :3]).save(buf, format='png', compress_level=1)
+    self.image.value = buf.getvalue()   # the PNG a slider move shows: made here, once
+    self._drawn = (key_S, key_G)
+
+# %% ../nbs/09_widgets.ipynb #fb820886
+class Launcher:
+    "Carry out applied plans, in a thread or not: progress, a stop between batches, and every finished launch kept."
+    def __init__(self,
+                 state:RegroupState, # the run and what its settings mean
+                 status=None, # `status(html)`: what the launcher is doing
+                 progress=None, # `progress(done, total)`: fine-tuning steps
+                 busy=None, # `busy(flag)`: a launch started (True) or ended (False)
+                 done=None, # `done(report)`: a launch finished
+                ):
+        self.state, self.results, self.applied, self.thread = state, [], None, None
+        self.stopping = threading.Event()
+        self.status, self.progress = status or (lambda s: None), progress or (lambda d, t: None)
+        self.busy, self.done = busy or (lambda b: None), done or (lambda rep: None)
+        self._steps = (0, 1)
+
+    def apply(self, settings:dict)->Path:
+        "Write the plan at `settings` to `<run>/applied_plan.json`: what `launch` carries out."
+        self.applied = dict(self.state.plan(settings).to_dict(), applied_settings=dict(settings))
+        p = atomic_write_json(self.applied, self.state.run_dir/'applied_plan.json')
+        self.status(f'applied: groups {self.applied["groups"]}, τ = {settings["tau"]:.3g} → {p.name}')
+        return p
+
+    def launch(self, settings:dict, background:bool=True)->dict:
+        "Prune and fine-tune the plan at `settings` (applying it first if it is not the applied one)."
+        if self.thread is not None and self.thread.is_alive():
+            self.status('a launch is already running')
+            return None
+        if self.applied is None or self.applied['applied_settings'] != settings: self.apply(settings)
+        applied = load_json(self.state.run_dir/'applied_plan.json')   # the file is what the stages carry out
+        self.stopping.clear()
+        if not background: return self._work(applied)
+        self.thread = threading.Thread(target=self._work, args=(applied,), daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        "Ask a running launch to stop after the current batch."
+        self.stopping.set()
+        self.status('stopping…')
+
+    def fit_started(self, n:int):
+        self._steps = (0, max(1, n))
+        self.progress(*self._steps)
+    def fit_step(self):
+        self._steps = (self._steps[0] + 1, self._steps[1])
+        self.progress(*self._steps)
+
+# %% ../nbs/09_widgets.ipynb #23df22d1
+@patch
+def _work(self:Launcher, applied:dict)->dict:
+    "One launch: the applied plan carried out under the run's lock, its report kept with its settings."
+    self.busy(True)
+    try:
+        r = self.state.single().but(**applied['applied_settings'])
+        with r.lock('the regrouping app'): rep = r.carry_out(Plan.from_dict(applied), cbs=[AppProgress(self)])
+        label = ', '.join(f'{k}={v:.3g}' for k, v in applied['applied_settings'].items())
+        self.results.append(dict(label=label, report=rep))
+        self.done(rep)
+        self.status('done: ' + label)
+        return rep
+    except StopFit: self.status('stopped; finished groups are kept and a new launch resumes from them')
+    except Exception as e: self.status(f'<span style="color:#b00">failed: {html.escape(str(e))}</span>')
+    finally: self.busy(False)
+
+@patch
+def history(self:Launcher)->pd.DataFrame:
+    "Every finished launch side by side, labelled by its settings, under single-task learning."
+    tasks = self.state.run.names
+    if not self.results: return pd.DataFrame()
+    single = self.results[0]['report']['accuracy']['single']
+    rows = [dict(settings='single-task', **{t: single[t] for t in tasks}, Avg=np.mean([single[t] for t in tasks]),
+                 **{'#P': self.state.single_params, 'ratio': 1.0, 'groups': ''})]
+    for res in self.results:
+        rep = res['report']
+        rows.append(dict(settings=res['label'], **{t: rep['accuracy']['dmo'][t] for t in tasks},
+                         Avg=rep['accuracy']['dmo_avg'], **{'#P': rep['params']['dmo'], 'ratio': rep['ratio'],
+                                                            'groups': str(rep['groups'])}))
+    return pd.DataFrame(rows)
+
+# %% ../nbs/09_widgets.ipynb #3cd21868
 class RegroupApp:
     "Tune alpha, tau_sim and tau on a finished single-task stage; apply the plan; launch pruning and fine-tuning."
     def __init__(self,
                  run_dir, # a run directory (its config.json and single-task artifacts)
                  figures:bool=True, # draw the heatmap and graph on every change
                 ):
-        run_dir = Path(run_dir)
-        if not (run_dir/'config.json').exists(): raise FileNotFoundError(f'{run_dir} has no config.json: not a dmo_nb run directory')
-        cfg = Config.from_dict({**load_json(run_dir/'config.json'), 'out': str(run_dir), 'quiet': True})
-        self.cfg, self.sc = resolve(cfg)
-        self.run_dir, self.figures, self._single = run_dir, figures, None
-        missing = missing_single(self.cfg, self.sc.names, verify=False)   # verified when a launch reads them
-        if missing: raise FileNotFoundError(self._missing(missing))
-        # what the run kept when it planned; a run made before that is measured once now (reading its networks)
-        inp = regroup_inputs(self.cfg, self.sc, build=False) or regroup_inputs(self.cfg, self.sc, self.init, self.arts)
-        self.sims = {k: inp[k] for k in ('S_W', 'S_L', 'losses')}
-        self.ranks, self.single_params = RankCache(inp['levels']), inp['single_params']
-        self.results, self.applied, self._thread, self._stop = [], None, None, threading.Event()
-        self._build()
+        self.state = st = RegroupState(run_dir)
+        title = f'<b>{html.escape(st.run.sc.name)}</b>: {len(st.run.sc)} tasks, from {html.escape(str(st.run_dir))}'
+        self.view = v = RegroupView(title, st.run.names, st.defaults(), st.problem, figures)
+        def progress(done, total): v.progress.max, v.progress.value = total, done
+        def busy(flag): v.b_launch.disabled, v.b_stop.disabled = flag, not flag
+        def status(text): v.status.value = text
+        self.launcher = Launcher(st, status, progress, busy, lambda rep: self._show_history())
+        v.b_apply.on_click(lambda b: self.apply())
+        v.b_launch.on_click(lambda b: self.launch())
+        v.b_stop.on_click(lambda b: self.stop())
+        v.on_change = self.update
         self.update()
 
-    # ---- the single-task stage, read only when needed
-    def _missing(self, names:list)->str:
-        return (f'single-task networks missing for {names}: run `dmo_nb run --config {self.run_dir/"config.json"} '
-                f'--out {self.run_dir}` first (the run\'s own settings)')
-    def _single_stage(self)->tuple:
-        "(init, artifacts) of the single-task stage, read and verified at the first need: the app never trains them."
-        if self._single is None:
-            missing = missing_single(self.cfg, self.sc.names)
-            if missing: raise FileNotFoundError(self._missing(missing))
-            self._single = run_single(self.cfg, self.sc)
-        return self._single
     @property
-    def init(self)->dict: return self._single_stage()[0]
+    def sliders(self)->dict: return self.view.sliders
     @property
-    def arts(self)->list: return self._single_stage()[1]
-
-    # ---- widgets
-    def _build(self):
-        c = self.cfg; st = {'description_width': '60px'}
-        self.pairs = {}   # name -> (slider, text box), kept in step
-        for name, (kind, label, rng, _) in SLIDERS.items():
-            s = kind(getattr(c, name), description=label, style=st, **rng); t = W.FloatText(s.value, layout=W.Layout(width='80px'))
-            setattr(self, f's_{name}', s); setattr(self, f't_{name}', t); self.pairs[name] = (s, t)
-            s.observe(self._slid, 'value'); t.observe(self._typed, 'value')
-        self.msg = W.HTML(''); self.summary = W.HTML(''); self.table = W.HTML(''); self.image = W.Image(format='png')
-        self.b_apply = W.Button(description='Apply', button_style='info', tooltip='write the plan the next stages read')
-        self.b_launch = W.Button(description='Prune & fine-tune', button_style='success')
-        self.b_stop = W.Button(description='Stop', button_style='danger', disabled=True)
-        self.progress = W.IntProgress(0, 0, 1, description='', layout=W.Layout(width='300px'))
-        self.status = W.HTML(''); self.history = W.HTML('')
-        self.b_apply.on_click(self.apply); self.b_launch.on_click(lambda b: self.launch()); self.b_stop.on_click(self.stop)
-        rows = [W.HBox([s, t]) for s, t in self.pairs.values()]
-        self.widget = W.VBox([W.HTML(f'<b>{html.escape(self.sc.name)}</b>: {len(self.sc)} tasks, from {html.escape(str(self.run_dir))}'),
-                              *rows, self.msg, self.summary, self.image, self.table,
-                              W.HBox([self.b_apply, self.b_launch, self.b_stop, self.progress]), self.status, self.history])
-
+    def boxes(self)->dict: return self.view.boxes
+    @property
+    def widget(self): return self.view.widget
+    @property
+    def results(self)->list: return self.launcher.results
+    def settings(self)->dict:
+        "The current alpha, tau_sim and tau."
+        return self.view.values()
+    def plan(self)->Plan:
+        "The plan at the current settings."
+        return self.state.plan(self.settings())
+    def projected(self, plan:Plan=None)->dict:
+        "Projected #P and ratio to single-task learning of `plan` (default: the current one)."
+        return self.state.projected(plan or self.plan())
+    def update(self):
+        "Recompute the plan and redraw everything (called on every slider move)."
+        t0 = time.perf_counter()
+        self.current = self.plan()
+        self.view.show(self.current, self.projected(self.current), self.state.structure(self.current))
+        self.last_update_s = time.perf_counter() - t0
+    def apply(self)->Path:
+        "Write the current plan (with its settings) to `<run>/applied_plan.json`: what 'Prune & fine-tune' carries out."
+        return self.launcher.apply(self.settings())
+    def launch(self, background:bool=True)->dict:
+        "Prune and fine-tune the applied plan (applying the current one if none), in a thread if `background`."
+        return self.launcher.launch(self.settings(), background)
+    def stop(self):
+        "Ask a running launch to stop after the current batch."
+        self.launcher.stop()
+    def _show_history(self):
+        tasks = self.state.run.names
+        fmt = {**{t: '{:.2f}' for t in tasks}, 'Avg': '{:.2f}', '#P': '{:,}', 'ratio': '{:.3f}'}
+        self.view.history.value = html_table(self.launcher.history(), 'dmo-results', fmt)
     def _ipython_display_(self):
         "Show the app; where widgets cannot render (a static page, a terminal) a one-line summary stands in for it."
         from IPython.display import display
         b = self.widget._repr_mimebundle_()
-        b['text/plain'] = f'RegroupApp({self.run_dir}): {len(self.current["groups"])} group(s) {self.current["groups"]}'
+        b['text/plain'] = f'RegroupApp({self.state.run_dir}): {len(self.current.groups)} group(s) {self.current.groups}'
         display(b, raw=True)
-
-    def _slid(self, change):
-        for s, t in self.pairs.values():
-            if change['owner'] is s and t.value != s.value: t.value = round(s.value, 4)
-        self.update()
-
-    def _typed(self, change):
-        for name, (s, t) in self.pairs.items():
-            if change['owner'] is not t: continue
-            v, check = t.value, SLIDERS[name][3]
-            try: bad = None if s.min <= ((np.log10(v) if v > 0 else -np.inf) if isinstance(s, W.FloatLogSlider) else v) <= s.max else "the slider's range"
-            except (TypeError, ValueError): bad = "the slider's range"
-            if bad is None:
-                try: check(v)
-                except ValueError as e: bad = html.escape(str(e).split(';')[0])
-            if bad:
-                lo, hi = (s.base ** s.min, s.base ** s.max) if isinstance(s, W.FloatLogSlider) else (s.min, s.max)
-                self.msg.value = f'<span style="color:#b00">{name} = {v} is outside [{float(lo)}, {float(hi)}] ({bad}); keeping {s.value:.4g}</span>'
-                t.value = round(s.value, 4); return   # re-fires this observer with the slider's value: nothing to do then
-            if round(s.value, 4) == v: return
-            self.msg.value = ''; s.value = v
-
-    # ---- state
-    def settings(self)->dict:
-        "The current alpha, tau_sim and tau."
-        return {name: float(s.value) for name, (s, _) in self.pairs.items()}
-
-    def plan(self)->dict:
-        "The plan (groups, difficulty, keep ratios, similarities) at the current settings."
-        cfg = dataclasses.replace(self.cfg, **self.settings())
-        return make_plan(cfg, self.sc.names, **self.sims)
-
-    def projected(self, plan:dict=None)->dict:
-        "Projected #P and ratio to single-task learning of `plan` (default: the current one)."
-        plan = plan or self.plan(); names = self.sc.names
-        p = self.ranks.projected(plan['group_idx'], [plan['keep_ratio'][n] for n in names])
-        return dict(**p, ratio=p['total'] / self.single_params, single=self.single_params)
-
-    def update(self, change=None):
-        "Recompute the plan and redraw everything (called on every slider move)."
-        t0 = time.perf_counter()
-        self.current = pl = self.plan(); pr = self.projected(pl)
-        if self.figures: self._draw(pl)
-        gid = {t: i for i, g in enumerate(pl['groups']) for t in g}
-        names = self.sc.names
-        self.table.value = html_table(pd.DataFrame({'task': names, 'group': [gid[t] for t in names],
-                                                    'difficulty d_t': [pl['difficulty'][t] for t in names],
-                                                    'keep ratio': [pl['keep_ratio'][t] for t in names]}),
-                                      'dmo-table', {'difficulty d_t': '{:.3f}', 'keep ratio': '{:.3f}'})
-        # the summary is written last: whoever watches it (a person, a browser test) sees a finished redraw
-        self.summary.value = (f'<b>{len(pl["groups"])} group(s)</b>: ' + ' · '.join('{' + ', '.join(g) + '}' for g in pl['groups'])
-                              + f'<br>projected #P <b>{pr["total"]:,}</b> = <b>{pr["ratio"]:.3f}</b> of single-task ({pr["single"]:,})')
-        self.last_update_s = time.perf_counter() - t0
-
-    def _figure(self, S):
-        "Build the persistent figure once: static parts (axes, ticks, colorbar) drawn into a cached background."
-        n, names = len(self.sc), self.sc.names
-        self.fig = fig = Figure(figsize=(10, 4.2), dpi=100, layout='constrained'); FigureCanvasAgg(fig)
-        self.ax_S, self.ax_graph = ax1, ax2 = fig.subplots(1, 2, gridspec_kw=dict(width_ratios=[1, 1.1]))
-        self.im = ax1.imshow(S, vmin=-1, vmax=1, cmap=sns.color_palette('vlag', as_cmap=True), animated=True)
-        fs = 7 if n <= 12 else 6
-        ax1.set_xticks(range(n), names, rotation=90, fontsize=fs); ax1.set_yticks(range(n), names, fontsize=fs)
-        fig.colorbar(self.im, ax=ax1, fraction=0.046)
-        # values are written on the cells while they stay readable (up to 12 tasks)
-        self._cells = [ax1.text(j, i, '', ha='center', va='center', fontsize=7 if n <= 6 else 5, animated=True)
-                       for i in range(n) for j in range(n)] if n <= 12 else []
-        ang = 2 * np.pi * np.arange(n) / n; self._xy = np.c_[np.cos(ang), np.sin(ang)]
-        self._edges = LineCollection([], colors='0.6', linewidths=1, animated=True, zorder=1); ax2.add_collection(self._edges)
-        self._nodes = ax2.scatter(*self._xy.T, s=260, zorder=2, edgecolors='white', animated=True)
-        # labels outside the circle, each pointing away from it, so long task names stay legible
-        self._labels = [ax2.text(1.18 * x, 1.18 * y, t, fontsize=fs, rotation=np.degrees(a) if x >= 0 else np.degrees(a) - 180,
-                                 ha='left' if x >= 0 else 'right', va='center', rotation_mode='anchor', animated=True)
-                        for (x, y), a, t in zip(self._xy, ang, names)]
-        ax2.set_xlim(-1.9, 1.9); ax2.set_ylim(-1.6, 1.6); ax2.set_aspect('equal'); ax2.axis('off')
-        for ax in (ax1, ax2): ax.set_title('S = α·S_W + (1−α)·S_L', fontsize=9); ax.title.set_animated(True)   # the layout leaves room for the titles
-        fig.canvas.draw(); self._bg = fig.canvas.copy_from_bbox(fig.bbox)
-
-    def _draw(self, pl):
-        "Redraw the S heatmap and the task graph onto the cached background, and show them as one PNG."
-        S = np.asarray(pl['similarity']['S']); st = self.settings()
-        key_S, key_G = st['alpha'], (st['alpha'], st['tau_sim'], tuple(map(tuple, pl['groups'])))
-        if getattr(self, '_drawn', None) == (key_S, key_G): return   # a tau move changes neither
-        if not hasattr(self, 'fig'): self._figure(S)
-        n = len(self.sc)
-        self.im.set_data(S); self.ax_S.set_title(f"S = α·S_W + (1−α)·S_L, α = {st['alpha']:.2f}", fontsize=9)
-        for k, c in enumerate(self._cells):
-            v = S[k // n, k % n]; c.set_text(f'{v:.2f}'); c.set_color('white' if abs(v) > 0.6 else 'black')
-        G = similarity_graph(S, st['tau_sim'], self.sc.names)
-        self._edges.set_segments([self._xy[[i, j]] for i, j in G.edges])
-        gid = {t: i for i, g in enumerate(pl['groups']) for t in g}
-        pal = matplotlib.colormaps['tab20']
-        self._nodes.set_facecolor([pal(gid[t] % 20) for t in self.sc.names])
-        self.ax_graph.set_title(f"task graph, τ_sim = {st['tau_sim']:.2f}: {len(pl['groups'])} group(s)", fontsize=9)
-        cv = self.fig.canvas; cv.restore_region(self._bg)
-        for a in [self.im, self.ax_S.title, *self._cells, self._edges, self._nodes, *self._labels, self.ax_graph.title]: self.fig.draw_artist(a)
-        buf = io.BytesIO(); Image.fromarray(np.asarray(cv.buffer_rgba())[..., :3]).save(buf, format='png', compress_level=1)
-        self.image.value = buf.getvalue()   # the PNG a slider move shows: made here, once
-        self._drawn = (key_S, key_G)
-
-    # ---- actions
-    def apply(self, b=None)->Path:
-        "Write the current plan (with its settings) to `<run>/applied_plan.json`: what 'Prune & fine-tune' carries out."
-        self.applied = dict(self.plan(), applied_settings=self.settings())
-        p = atomic_write_json(self.applied, self.run_dir/'applied_plan.json')
-        self.status.value = f'applied: groups {self.applied["groups"]}, τ = {self.applied["settings"]["tau"]:.3g} → {p.name}'
-        return p
-
-    def launch(self, background:bool=True)->dict:
-        "Prune and fine-tune the applied plan (applying the current one if none), in a thread unless `background` is False."
-        if self._thread is not None and self._thread.is_alive(): self.status.value = 'a launch is already running'; return None
-        if self.applied is None or self.applied['applied_settings'] != self.settings(): self.apply()
-        plan = load_json(self.run_dir/'applied_plan.json'); self._stop.clear()   # the file is what the stages carry out
-        cfg = dataclasses.replace(self.cfg, **plan['applied_settings'])
-        def work():
-            self.b_launch.disabled, self.b_stop.disabled = True, False
-            try:
-                rep = run_plan(cfg, self.sc, self.init, self.arts, plan, cbs=[AppProgress(self)])
-                self.results.append(dict(label=', '.join(f'{k}={v:.3g}' for k, v in plan['applied_settings'].items()), report=rep))
-                self._show_history(); self.status.value = 'done: ' + self.results[-1]['label']
-                return rep
-            except StopFit: self.status.value = 'stopped; finished groups are kept and a new launch resumes from them'
-            except Exception as e: self.status.value = f'<span style="color:#b00">failed: {html.escape(str(e))}</span>'
-            finally: self.b_launch.disabled, self.b_stop.disabled = False, True
-        if not background: return work()
-        self._thread = threading.Thread(target=work, daemon=True); self._thread.start()
-
-    def stop(self, b=None):
-        "Ask a running launch to stop after the current batch."
-        self._stop.set(); self.status.value = 'stopping…'
-
-    def _fit_started(self, n): self.progress.max, self.progress.value = max(1, n), 0
-    def _fit_step(self): self.progress.value += 1
-
-    def _show_history(self):
-        "Every finished launch side by side, labelled by its settings."
-        tasks = self.sc.names
-        single = self.results[0]['report']['accuracy']['single']
-        rows = [dict(settings='single-task', **{t: single[t] for t in tasks}, Avg=np.mean([single[t] for t in tasks]),
-                     **{'#P': self.single_params, 'ratio': 1.0, 'groups': ''})]
-        for r in self.results:
-            rep = r['report']; a = rep['accuracy']['dmo']
-            rows.append(dict(settings=r['label'], **{t: a[t] for t in tasks}, Avg=rep['accuracy']['dmo_avg'],
-                             **{'#P': rep['params']['dmo'], 'ratio': rep['ratio'], 'groups': str(rep['groups'])}))
-        self.history.value = html_table(pd.DataFrame(rows), 'dmo-results',
-                                        {**{t: '{:.2f}' for t in tasks}, 'Avg': '{:.2f}', '#P': '{:,}', 'ratio': '{:.3f}'})
 
 # %% ../nbs/09_widgets.ipynb #6d855918
 def regroup(run_dir, # a run directory whose single-task stage is done

@@ -60,3 +60,13 @@ def test_every_row_then_nothing_twice(done, tmp_path, capsys):
     assert 'train_loss' not in again and '] training' not in again and 'fine-tuning' not in again, again[:2000]
     assert json.loads((d/'config.json').read_text()) == json.loads((done/'config.json').read_text())   # the run's files stay
     assert (d/'report.json').read_bytes() == (done/'report.json').read_bytes()
+
+def test_grouping_rank_and_regret_by_hand():
+    from dmo_nb.ablate import grouping_rank, row_label
+    rows = [dict(name='single', avg=90.), dict(name='dmo', avg=88.), dict(name='singletons', avg=87.),
+            dict(name='known_groups', avg=89.5), dict(name='partition:a+b|c', avg=88.5), dict(name='partition:a|b+c', avg=80.)]
+    # one of the two partitions beats DMO: rank 2 of 3; the best grouping tried is the known one, 1.5 points above DMO
+    assert grouping_rank(rows) == dict(rank=2, of=3, regret=1.5, best='known_groups')
+    assert grouping_rank([dict(name='single', avg=1.)]) is None
+    assert row_label('partition:a|b+c|d|e|f', list('abcdef')) == 'partition: b+c (others alone)'
+    assert row_label('partition:a|b+c', list('abc')) == 'partition:a|b+c'

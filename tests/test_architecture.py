@@ -132,4 +132,39 @@ def test_stage_functions_take_a_recipe():
         assert inspect.signature(f).parameters['recipe'].annotation in (Recipe, 'Recipe'), f.__name__
     with pytest.raises(TypeError, match=r"\['epoch'\]"): Recipe.of(None, epoch=3)
     c = resolve(Config(epochs=3, ft_epochs=2, ft_lr=0.03))[0]
-    assert (c.recipe().epochs, c.ft_recipe().epochs, c.ft_recipe().lr, c.ft_recipe().bs) == (3, 2, 0.03, c.bs)
+    assert (c.train_recipe().epochs, c.finetune_recipe().epochs, c.finetune_recipe().lr, c.finetune_recipe().bs) == (3, 2, 0.03, c.bs)
+
+def _several_statements(tree)->list:
+    "Lines of `tree` where a statement follows another on the same line (`a; b`)."
+    out = []
+    for node in ast.walk(tree):
+        for field in ('body', 'orelse', 'finalbody'):
+            body = getattr(node, field, None)
+            if isinstance(body, list):
+                out += [b.lineno for a, b in zip(body, body[1:]) if isinstance(a, ast.stmt) and b.lineno == a.end_lineno]
+    return out
+
+def test_the_run_is_small_parts_and_one_statement_a_line():
+    "The pipeline is a `Run` whose stages live in modules of a readable size; no class is a hub; no line holds two statements."
+    for m in ('config', 'runs', 'plan', 'pipeline'):
+        n = len((PKG/f'{m}.py').read_text().splitlines())
+        assert n <= 350, f'dmo_nb/{m}.py has {n} lines'
+    big, joined = [], []
+    for m in MODULES:
+        tree = ast.parse((PKG/f'{m}.py').read_text())
+        big += [(m, c.name, c.end_lineno - c.lineno + 1) for c in ast.walk(tree)
+                if isinstance(c, ast.ClassDef) and c.end_lineno - c.lineno + 1 > 120]
+        joined += [(m, l) for l in _several_statements(tree)]
+    assert big == [] and joined == []
+    from dmo_nb.pipeline import Run
+    for stage in ('single', 'plan', 'groups', 'report', 'carry_out', 'dmo'): assert callable(getattr(Run, stage))
+
+def test_old_pipeline_names_still_work_and_say_where_they_went():
+    import warnings, dmo_nb.pipeline as pl
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter('always')
+        f = pl.run_plan
+        c = Config(epochs=2)
+        assert c.recipe() == c.train_recipe() and c.ft_recipe() == c.finetune_recipe()
+    assert f.__name__ == 'run_plan' and [x.category for x in w] == [DeprecationWarning] * 2
+    with pytest.raises(AttributeError, match='no attribute'): pl.no_such_name

@@ -19,8 +19,9 @@ def test_console_script_bad_input(tmp_path):
 def test_cli_builds_the_scenario_once(tmp_path, monkeypatch):
     "A CLI call checks its settings by building the scenario, then every stage and every sweep size reuses it."
     import dmo_nb.pipeline as pl
-    calls = []; real = pl.build_scenario
-    monkeypatch.setattr(pl, 'build_scenario', lambda cfg: calls.append(cfg.scenario) or real(cfg))
+    import dmo_nb.config as cf
+    calls = []; real = cf.build_scenario
+    monkeypatch.setattr(cf, 'build_scenario', lambda cfg: calls.append(cfg.scenario) or real(cfg))
     argv = ['--tasks', 'shapes', 'colors', '--n-train', '64', '--n-test', '16', '--epochs', '1', '--ft-epochs', '1', '--width', '4',
             '--bs', '32', '--quiet', '--out', str(tmp_path/'r')]
     from dmo_nb.cli import main

@@ -144,7 +144,7 @@ def test_data_parallel_run_of_the_pipeline(tmp_path):
     "`--parallel data`: every network trains on both ranks in turn; its per-sample losses cover every image once."
     import torch
     from dmo_nb.core import safe_load
-    from dmo_nb.pipeline import Config, resolve, trained_net
+    from dmo_nb.pipeline import Config, Run
     from dmo_nb.single import single_learner, sample_losses, test_accuracy
     d = tmp_path/'run'
     r = dmo('run', *TINY, '--parallel', 'data', out=d, torchrun=True)
@@ -152,11 +152,11 @@ def test_data_parallel_run_of_the_pipeline(tmp_path):
     assert re.findall(r'\[single\] training (\w+)', r.stdout) == ['digits', 'digits_noisy', 'shapes', 'colors']
     rep = report(d)
     assert rep['config']['parallel'] == 'data' and len(rep['groups']) >= 2
-    cfg, sc = resolve(Config(**{**rep['config'], 'out': str(d)}))
-    init = safe_load(next((d/'single').glob('init-*.pt')))
+    r = Run(Config(**{**rep['config'], 'out': str(d)}))
+    cfg, sc = r.cfg, r.sc
     for t in sc.tasks:
         (f,) = (d/'single').glob(f'{t.name}-*.pt'); art = safe_load(f)
-        learn = single_learner(t, trained_net(cfg, t, init, art['state']), dataclasses.replace(cfg.recipe(), quiet=True))
+        learn = single_learner(t, r.net(t.name), dataclasses.replace(cfg.train_recipe(), quiet=True))
         assert len(art['sample_losses']) == len(t.x_train) == 200
         assert torch.allclose(art['sample_losses'], torch.from_numpy(sample_losses(learn, t)), atol=1e-5), t.name
         assert art['test_acc'] == test_accuracy(learn, t)

@@ -1,7 +1,7 @@
 "A small run end to end: the report contract, sparsity after fine-tuning, parameter accounting, artifact round trips, resume."
 import json, numpy as np, pytest, torch
 from pathlib import Path
-from dmo_nb.pipeline import Config, run, resolve, load_group, make_plan, similarity_inputs, run_single, plan_key
+from dmo_nb.pipeline import Config, Run, run, resolve, load_group, make_plan, plan_key
 from dmo_nb.prune import count_params, load_sparse, magnitude_masks
 from dmo_nb.models import prunable
 from dmo_nb.single import task_net
@@ -25,8 +25,9 @@ def test_report_contract(tiny_run):
 
 def _union_masks(out, rep):
     "Recompute each group's union of task masks from the single-task artifacts and the saved plan."
-    cfg, sc = resolve(Config.from_dict(rep['config']))
-    init, arts = run_single(cfg, sc)
+    r = Run(Config.from_dict(rep['config']))
+    cfg, sc, arts = r.cfg, r.sc, r.single()
+    init = r.init
     plan = json.loads((_run_dir(out)/'plan.json').read_text())
     by = {t.name: (t, a) for t, a in zip(sc.tasks, arts)}
     unions = []
@@ -68,10 +69,11 @@ def test_artifact_round_trips(tiny_run):
         assert a['test_acc'] == rep['accuracy']['single'][t.name]
         assert len(a['sample_losses']) == len(t.x_train)
     # the plan re-made from the same inputs is the saved plan
-    init, arts = run_single(cfg, sc)
-    plan = make_plan(cfg, sc.names, **similarity_inputs(cfg, sc, init, arts))
+    r = Run(cfg, sc)
+    r.single()
+    plan = make_plan(cfg, sc.names, **r.measure())
     saved = json.loads((rd/'plan.json').read_text())
-    assert saved['groups'] == plan['groups'] and np.allclose(saved['similarity']['S'], plan['similarity']['S'])
+    assert saved['groups'] == plan.groups and np.allclose(saved['similarity']['S'], plan.similarity['S'])
     assert rd.name == f'dmo-{plan_key(cfg, sc.names, plan)}'
     # sparse group files restore exact state dicts; the json beside them agrees
     for gp in sorted(rd.glob('group_*.pt')):
@@ -149,11 +151,13 @@ def test_independent_init(tmp_path, monkeypatch):
     def spy(task, init, *a, **k):
         starts[task.name] = init['conv1.weight'].clone()
         raise KeyboardInterrupt  # the start is all this test needs
-    monkeypatch.setattr(pl, 'train_single', spy)
+    import dmo_nb.runs
+    monkeypatch.setattr(dmo_nb.runs, 'train_single', spy)
     for indep in (False, True):
         cfg, sc = resolve(Config(out=str(tmp_path/str(indep)), tasks=['digits', 'shapes'], n_train=32, n_test=8, width=8, quiet=True,
                                  independent_init=indep))
+        r = Run(cfg, sc)
         for t in sc.names:
-            with pytest.raises(KeyboardInterrupt): run_single(cfg, pl.Scenario(sc.name, [sc[t]], sc.defaults))
+            with pytest.raises(KeyboardInterrupt): r.single([t])
         same = torch.equal(starts['digits'], starts['shapes'])
         assert same != indep

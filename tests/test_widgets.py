@@ -25,60 +25,62 @@ def test_refuses_runs_without_single_stage(tmp_path):
 
 def test_sliders_drive_plan_budget_and_figures(app_dir):
     app = regroup(app_dir)
-    app.s_tau_sim.value = -1.0
-    assert app.current['groups'] == [SMALL['tasks']]
-    assert 'τ_sim = -1.00: 1 group(s)' in app.ax_graph.get_title()
+    app.sliders['tau_sim'].value = -1.0
+    assert app.current.groups == [SMALL['tasks']]
+    assert 'τ_sim = -1.00: 1 group(s)' in app.view.ax_graph.get_title()
     one_group = app.projected()
-    app.s_tau_sim.value = 1.0
-    assert len(app.current['groups']) == 4 and '4 group(s)' in app.ax_graph.get_title()
-    assert np.allclose(app.im.get_array(), app.current['similarity']['S'])
+    app.sliders['tau_sim'].value = 1.0
+    assert len(app.current.groups) == 4 and '4 group(s)' in app.view.ax_graph.get_title()
+    assert np.allclose(app.view.im.get_array(), app.current.similarity['S'])
     # separate networks cost more than one shared network at the same keep ratios
     assert app.projected()['total'] > one_group['total']
-    assert '4 group(s)' in app.summary.value and 'projected #P' in app.summary.value
+    assert '4 group(s)' in app.view.summary.value and 'projected #P' in app.view.summary.value
+    # the known grouping of the built-in tasks (the digits together): its score, as a user choosing tau_sim sees it
+    assert 'adjusted Rand index' in app.view.summary.value and 'known groups kept together 0%' in app.view.summary.value
     # tau moves keep ratios (and only them): harder tasks keep more, a larger tau keeps less
-    k1 = dict(app.current['keep_ratio']); app.s_tau.value = 4.0; k2 = app.current['keep_ratio']
+    k1 = dict(app.current.keep_ratio); app.sliders['tau'].value = 4.0; k2 = app.current.keep_ratio
     assert all(k2[t] <= k1[t] for t in k1) and app.projected()['total'] < one_group['total'] * 4
-    assert len(app.current['groups']) == 4
+    assert len(app.current.groups) == 4
     # alpha recombines S: at alpha=1 S is S_W
-    app.s_alpha.value = 1.0
-    assert np.allclose(app.current['similarity']['S'], app.current['similarity']['S_W'])
+    app.sliders['alpha'].value = 1.0
+    assert np.allclose(app.current.similarity['S'], app.current.similarity['S_W'])
     # the difficulty / keep table shows every task
-    for t in SMALL['tasks']: assert f'<td>{t}</td>' in app.table.value
+    for t in SMALL['tasks']: assert f'<td>{t}</td>' in app.view.table.value
 
 def test_typed_values(app_dir):
     app = regroup(app_dir, figures=False)
-    for box, slider, bad in ((app.t_alpha, app.s_alpha, -0.5), (app.t_tau_sim, app.s_tau_sim, 2.0), (app.t_tau, app.s_tau, 0.0)):
+    for box, slider, bad in ((app.boxes['alpha'], app.sliders['alpha'], -0.5), (app.boxes['tau_sim'], app.sliders['tau_sim'], 2.0), (app.boxes['tau'], app.sliders['tau'], 0.0)):
         before = slider.value; box.value = bad
-        assert 'outside' in app.msg.value and slider.value == before and box.value == round(before, 4)
-    app.t_tau_sim.value = 0.3
-    assert app.s_tau_sim.value == 0.3 and app.msg.value == ''
+        assert 'outside' in app.view.msg.value and slider.value == before and box.value == round(before, 4)
+    app.boxes['tau_sim'].value = 0.3
+    assert app.sliders['tau_sim'].value == 0.3 and app.view.msg.value == ''
 
 def test_launch_matches_cli_and_keeps_history(app_dir, tmp_path):
     app = regroup(app_dir, figures=False)
-    app.s_tau_sim.value = 0.3; app.s_tau.value = 2.0
+    app.sliders['tau_sim'].value = 0.3; app.sliders['tau'].value = 2.0
     app.apply()
     applied = json.loads((app_dir/'applied_plan.json').read_text())
-    assert applied['applied_settings'] == dict(alpha=0.5, tau_sim=0.3, tau=2.0) and applied['groups'] == app.current['groups']
+    assert applied['applied_settings'] == dict(alpha=0.5, tau_sim=0.3, tau=2.0) and applied['groups'] == app.current.groups
     rep = app.launch(background=False)
     cli = run(Config(out=str(tmp_path/'cli'), **SMALL, tau_sim=0.3, tau=2.0))
     assert rep['groups'] == cli['groups'] and rep['accuracy'] == cli['accuracy'] and rep['params'] == cli['params']
     # the projection is close to the count after pruning (quantised ranks, no collapse guard)
     assert abs(app.projected()['total'] - rep['params']['dmo']) <= 0.03 * rep['params']['dmo']
-    app.s_tau.value = 0.5; app.launch(background=False)
-    assert len(app.results) == 2 and 'tau=2' in app.history.value and 'tau=0.5' in app.history.value
-    assert app.history.value.count('<tr>') == 4   # header, single-task, two launches
+    app.sliders['tau'].value = 0.5; app.launch(background=False)
+    assert len(app.results) == 2 and 'tau=2' in app.view.history.value and 'tau=0.5' in app.view.history.value
+    assert app.view.history.value.count('<tr>') == 4   # header, single-task, two launches
 
 def test_stop_and_resume(tmp_path):
     run(Config(out=str(tmp_path), **{**SMALL, 'ft_epochs': 3}))
     app = regroup(tmp_path, figures=False)
-    app.s_tau_sim.value = 1.0; app.s_tau.value = 0.3   # four groups, a fresh plan
+    app.sliders['tau_sim'].value = 1.0; app.sliders['tau'].value = 0.3   # four groups, a fresh plan
     app.launch()
     deadline = time.time() + 60
-    while app.progress.value < 2 and time.time() < deadline: time.sleep(0.01)
-    app.stop(); app._thread.join(60)
-    assert 'stopped' in app.status.value and not app.results
+    while app.view.progress.value < 2 and time.time() < deadline: time.sleep(0.01)
+    app.stop(); app.launcher.thread.join(60)
+    assert 'stopped' in app.view.status.value and not app.results
     app.launch(background=False)
-    assert len(app.results) == 1 and app.status.value.startswith('done')
+    assert len(app.results) == 1 and app.view.status.value.startswith('done')
 
 def test_opens_from_what_the_run_kept_without_reading_a_network(app_dir, monkeypatch):
     "The run kept the app's inputs when it planned: opening reads that file only, and the same plan comes out."
@@ -87,10 +89,10 @@ def test_opens_from_what_the_run_kept_without_reading_a_network(app_dir, monkeyp
     assert len(kept) == 1
     ref = regroup(app_dir, figures=False).plan()
     def no_networks(*a, **k): raise AssertionError('the app read the single-task networks to open')
-    monkeypatch.setattr(wmod, 'run_single', no_networks)
+    monkeypatch.setattr(wmod.Run, 'single', no_networks)
     app = regroup(app_dir, figures=False)
-    assert app.plan() == ref and app._single is None
-    with pytest.raises(AssertionError, match='to open'): app.arts   # a launch is what reads them
+    assert app.plan() == ref and app.state.run.arts is None
+    with pytest.raises(AssertionError, match='to open'): app.state.single()   # a launch is what reads them
     # a run from before the inputs were kept: the first opening measures them once and keeps them
     monkeypatch.undo(); kept[0].unlink()
     assert regroup(app_dir, figures=False).plan() == ref and len(list((app_dir/'regroup').glob('inputs-*.pt'))) == 1
