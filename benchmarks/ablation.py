@@ -2,7 +2,8 @@
 
     python benchmarks/ablation.py [--runs runs/real_cpu_full] [--out results/real_cpu_full]
 
-Reads `<runs>/seed*/ablation.json`, copies each seed's table next to the write-up (`<out>/seed*/ablation.json|md`), and
+Reads `<runs>/seed*/ablation.json`, copies each seed's table next to the write-up (`<out>/seed*/ablation.json|md`; a seed
+with no run directory here keeps the table already there), and
 writes `<out>/ablation.json` (every seed's table and the aggregate) and `<out>/ablation.md`: mean ± std over the seeds
 per row, the paired difference of each row's average to DMO's (mean ± std of the per-seed differences), and one
 sentence per control, written from those numbers, whichever way they fall. Run it again as rows and seeds finish.
@@ -35,13 +36,20 @@ def sentence(r:dict, dmo:dict)->str:
             f"#P ratio to single-task learning {r['ratio']['mean']:.3f} (DMO {dmo['ratio']['mean']:.3f}).")
 
 def main(runs:Path, out:Path):
-    tables = []
+    tables = {}
     for d in sorted(runs.glob('seed*')):
         f = d/'ablation.json'
         if not f.is_file(): continue
-        t = json.loads(f.read_text()); tables.append(t)
+        tables[d.name] = json.loads(f.read_text())
         (out/d.name).mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(f, out/d.name/'ablation.json'); (out/d.name/'ablation.md').write_text(ablation_table(t))
+        shutil.copyfile(f, out/d.name/'ablation.json')
+        (out/d.name/'ablation.md').write_text(ablation_table(tables[d.name]))
+    # a seed whose run directory is not on this machine (runs/ starts empty) keeps the table written up before
+    for f in sorted(out.glob('seed*/ablation.json')):
+        if f.parent.name not in tables:
+            tables[f.parent.name] = json.loads(f.read_text())
+            print(f'{f.parent.name}: no run directory under {runs}, the table kept in {f} is used')
+    tables = [tables[k] for k in sorted(tables)]
     if not tables: print(f'no ablation.json under {runs}/seed*: nothing to write'); return
     agg = aggregate(tables)
     dmo = next(r for r in agg['rows'] if r['name'] == 'dmo')

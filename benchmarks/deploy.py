@@ -6,7 +6,9 @@ For each finished run directory: exports the model at float32, float16 and bfloa
 measures, against T dense single-task networks (float32) and G dense group networks:
 - bytes on disk (every state dict saved with safetensors, the same container as the export);
 - resident memory of a fresh process that loads the networks and classifies one batch of every task: the highest RSS read
-  after each task (after garbage collection), above the same process's RSS after its imports (the interpreter, torch and dmo_nb);
+  after each task (after garbage collection), above the same process's RSS after its imports (the interpreter, torch and dmo_nb),
+  and the bytes of the model tensors it holds at their highest (the dense state dicts; the export's packed tensors plus
+  the group networks rebuilt at that moment): the part of the memory that DMO's sparsity can shrink;
 - latency at batch 1 and 64 of one task, median of repeats in one process at the same thread count: one dense single-task
   network in torch eager, the exported model (torch), the exported model through onnxruntime, and one dense network
   exported to onnxruntime (the same engine without DMO);
@@ -34,7 +36,9 @@ from dmo_nb.deploy import load
 from dmo_nb.models import MultiHeadNet, resnet
 from dmo_nb.core import safe_load
 def rss(): gc.collect(); return int(open('/proc/self/statm').read().split()[1]) * os.sysconf('SC_PAGE_SIZE') // 1024
-base = rss(); high = base
+def nbytes(ts): return sum(t.numel() * t.element_size() for t in ts)
+def held(nets): return nbytes(v for n in nets for v in n.state_dict().values())
+base = rss(); high = base; weights = 0   # weights: bytes of the tensors the process holds for the model, at their highest
 how, arg, tasks = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 x = {t: torch.zeros(8, 3, *s, dtype=torch.uint8) for t, s in tasks.items()}
 keep = []
@@ -44,10 +48,13 @@ with torch.no_grad():
         for t, f in json.loads(arg).items():
             a = safe_load(f); m = MultiHeadNet(resnet(meta['depth'], meta['width']), {t: meta['classes'][t]}); m.load_state_dict(a['state'])
             m.eval(); m.forward_task(x[t].float(), t); keep.append(m); high = max(high, rss())
+            weights = max(weights, held(keep))
     else:
         m = load(arg, max_resident=None if how == 'all' else int(how))
-        for t in tasks: m.predict(t, x[t]); high = max(high, rss())
-print(json.dumps(dict(base_kib=base, peak_kib=high)))
+        for t in tasks:
+            m.predict(t, x[t]); high = max(high, rss())
+            weights = max(weights, nbytes(m.tensors.values()) + held(m.resident.values()))
+print(json.dumps(dict(base_kib=base, peak_kib=high, weights_bytes=weights)))
 '''
 
 def peak(how:str, arg:str, tasks:dict, threads:int, meta:dict=None)->dict:
@@ -82,7 +89,7 @@ def bench(run:Path, threads:int)->dict:
     from safetensors.torch import save
     from dmo_nb.deploy import export_model, load, run_groups_dir
     from dmo_nb.pipeline import load_group, single_path, resolve
-    from dmo_nb.ablate import finished_run
+    from dmo_nb.runs import finished_run
     from dmo_nb.core import safe_load
     from dmo_nb.models import MultiHeadNet, resnet
     torch.set_num_threads(threads)
@@ -141,10 +148,14 @@ def table(r:dict)->str:
                    ('export_float32', 'export, float32 values'), ('export_float16', 'export, float16 values'), ('export_bfloat16', 'export, bfloat16 values')]:
         L.append(f'| {lab} | {b[k]:,} | {b[k] / d:.3f} | {b[k] / d / ratio:.2f} |')
     base = r['peak']['dense']['base_kib']
-    L += ['', '| serving every task from one process | highest RSS above the imports (MiB) | process RSS (MiB) |', '|---|---|---|']
+    L += ['', '| serving every task from one process | highest RSS above the imports (MiB) | process RSS (MiB) '
+          '| model tensors held, at most (MiB) | of T dense networks |', '|---|---|---|---|---|']
+    w0 = r['peak']['dense'].get('weights_bytes')
     for k, v in r['peak'].items():
         lab = 'T dense single-task networks' if k == 'dense' else k
-        L.append(f"| {lab} | {(v['peak_kib'] - v['base_kib']) / 1024:.1f} | {v['peak_kib'] / 1024:.1f} |")
+        w = v.get('weights_bytes')
+        held = f"{w / 2**20:.2f} | {w / w0:.3f}" if w and w0 else '– | –'
+        L.append(f"| {lab} | {(v['peak_kib'] - v['base_kib']) / 1024:.1f} | {v['peak_kib'] / 1024:.1f} | {held} |")
     L += ['', f"Latency of task `{r['latency_task']}` (median ms):", '', '| | batch 1 | batch 64 |', '|---|---|---|']
     for k in r['latency_ms'][1]:
         L.append(f"| {k} | {r['latency_ms'][1][k]:.2f} | {r['latency_ms'][64][k]:.2f} |")

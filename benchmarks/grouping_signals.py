@@ -2,8 +2,8 @@
 
     python benchmarks/grouping_signals.py --runs runs/split15 [--out results/split15]
 
-For each finished run directory `<runs>/seed*/` of a scenario with a known grouping (`split15`: `mnist_k` with
-`usps_k`, each CIFAR-10 task alone), it reads the single-task networks and scores these signals:
+For each run directory `<runs>/seed*/` whose single-task stage is finished (`dmo_nb run --stage single` is enough),
+of a scenario with a known grouping (`split15`: `mnist_k` with `usps_k`, each CIFAR-10 task alone), it reads the single-task networks and scores these signals:
 S_W in its three readings (`--weight-mode cka|delta|final`), S_L, the paper's S at α ∈ {0, 0.5, 1} (CKA), and a
 signal of another kind, the overlap of the tasks' pruning masks (`dmo_nb.structure.mask_similarity`, at one keep
 ratio for every task). Each is scored by the adjusted Rand index of its grouping against the known one and by the
@@ -14,7 +14,7 @@ import argparse, json
 from pathlib import Path
 import numpy as np
 from dmo_nb.core import load_json, atomic_write_json, atomic_write_text
-from dmo_nb.config import Config
+from dmo_nb.config import Config, missing_single
 from dmo_nb.measure import combine_similarity
 from dmo_nb.structure import grouping_at, score_grouping, tau_sim_sweep, mask_similarity
 import dmo_nb.pipeline   # the stages of a `Run`
@@ -44,8 +44,10 @@ def main(argv=None):
     a = p.parse_args(argv)
     rows = {}
     for d in sorted(Path(a.runs).glob('seed*')):
-        if not (d/'report.json').is_file(): continue
+        if not (d/'config.json').is_file(): continue
         run = Run(Config.from_dict({**load_json(d/'config.json'), 'out': str(d), 'quiet': True}))
+        if missing := missing_single(run.cfg, run.names, verify=False):   # the single stage is all these signals need
+            print(f'{d}: skipped, single-task networks not finished ({len(missing)} missing)'); continue
         known = run.sc.expected_groups
         for name, S in signals(run, a.keep).items():
             rows.setdefault(name, []).append(dict(seed=run.cfg.seed, **score(S, run.names, known, run.cfg.tau_sim)))

@@ -18,16 +18,16 @@ from .finetune import finetune_group
 from .weighting import make_weighting
 from .report import fmt_params, write_figure
 from .config import Config, plan_key, config_key
-from .runs import Run
+from .runs import Run, finished_run
 from .plan import Plan
 import dmo_nb.pipeline   # the stages of a `Run`
 from .compare import run_baseline, load_baseline, baseline_key, one_process
 
 # %% auto #0
 __all__ = ['ABLATIONS', 'ROW_ORDER', 'GROUPINGS', 'set_partitions', 'canonical', 'partition_name', 'parse_partition',
-           'random_partitions', 'delta_m', 'check_ablations', 'finished_run', 'group_row', 'variant_plan',
-           'projected_params', 'uniform_keep', 'from_init', 'sparse_hard', 'ablate', 'grouping_rank', 'row_label',
-           'ablation_table', 'plot_ablation', 'write_ablation', 'aggregate', 'aggregate_table']
+           'random_partitions', 'delta_m', 'check_ablations', 'group_row', 'variant_plan', 'projected_params',
+           'uniform_keep', 'from_init', 'sparse_hard', 'ablate', 'grouping_rank', 'row_label', 'ablation_table',
+           'plot_ablation', 'write_ablation', 'aggregate', 'aggregate_table']
 
 # %% ../nbs/11a_ablate.ipynb #134ce0f5
 ABLATIONS = ('single', 'single_matched', 'dmo', 'singletons', 'one_group', 'known_groups', 'partitions', 'uniform_keep',
@@ -117,19 +117,6 @@ def check_ablations(names:list, # row names asked for (None: every row)
             raise ValueError(f'unknown ablation {n!r}; choose from {list(ABLATIONS)} or '
                              f'partition:TASK+TASK|TASK (tasks {tasks})')
     return list(dict.fromkeys(names))
-
-# %% ../nbs/11a_ablate.ipynb #68515ac9
-def finished_run(out, # a run directory
-                )->Config:
-    "The config of the finished run in `out`; raise `ValueError` if `out` holds none (no config.json and report.json)."
-    out = Path(out)
-    if not (out/'config.json').is_file() or not (out/'report.json').is_file():
-        raise ValueError(f'`out` {out} holds no finished run (no config.json and report.json): run '
-                         f'`dmo_nb run --out {out}` first')
-    try: cfg = Config.from_dict(load_json(out/'config.json'))
-    except (ArtifactError, TypeError, ValueError) as e:
-        raise ValueError(f'`out` {out}: config.json is not a dmo_nb config ({e})') from None
-    return dataclasses.replace(cfg, out=str(out))
 
 # %% ../nbs/11a_ablate.ipynb #0470227f
 def group_row(name:str, # row name

@@ -53,7 +53,7 @@ def export_model(out, # a finished run directory
     "Write the run's DMO model as one safetensors file: packed masks + values per group, heads, routing, preprocessing."
     check_choice('dtype', dtype, tuple(DTYPES))
     from dmo_nb.pipeline import resolve   # the training side, imported only to export: serving needs none of it
-    from dmo_nb.ablate import finished_run
+    from dmo_nb.runs import finished_run
     cfg, sc = resolve(finished_run(out))
     gdir, rep = run_groups_dir(out), load_json(Path(out)/'report.json')
     tensors, groups = {}, []

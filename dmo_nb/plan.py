@@ -72,7 +72,7 @@ def measure(self:Run,
            )->dict:
     "S_W and S_L of the task networks, and their per-sample losses (computed once; cheap to recombine for any alpha)."
     c = self.cfg
-    arts = self.arts if self.arts is not None else self.single()
+    arts = self.trained
     nets = nets or [self.net(n) for n in self.names]
     if c.weight_mode == 'cka':
         probe = probe_images(self.sc.tasks, c.probe_per_task)
@@ -96,7 +96,7 @@ def inputs(self:Run,
         self.directory()
         with artifact_lock(path, 'measuring the similarities'):   # computed once: other ranks or pieces wait, then read
             if not reusable(path, 'recomputing it'):
-                arts = self.arts if self.arts is not None else self.single()
+                arts = self.trained
                 nets = [self.net(n) for n in self.names]
                 atomic_save(dict(self.measure(nets), levels=magnitude_levels(nets),
                                  single_params=sum(a['n_params'] for a in arts), tasks=list(self.names)), path)

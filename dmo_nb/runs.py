@@ -10,7 +10,7 @@ from pathlib import Path
 import torch
 from fastcore.basics import patch
 from .core import (atomic_save, atomic_write_json, load_json, stable_hash, open_manifest, clean_tmp, reusable,
-                         safe_load, discard, artifact_lock)
+                         safe_load, discard, artifact_lock, ArtifactError)
 from .distrib import world_size, rank, is_main, barrier, broadcast, my_share, main_run_lock
 from .data import Scenario
 from .datasets import imagenet_resnet18_state
@@ -21,7 +21,7 @@ from .report import FIGURES
 from .config import Config, resolve, init_key, single_key, single_path
 
 # %% auto #0
-__all__ = ['Run']
+__all__ = ['Run', 'finished_run']
 
 # %% ../nbs/10a_run.ipynb #7c04d228
 class Run:
@@ -48,6 +48,10 @@ class Run:
     def writes(self)->bool:
         "True if this process writes what it builds: always, except ranks other than 0 that train together."
         return is_main() or not self.together
+    @property
+    def trained(self)->list:
+        "The single-task artifacts: those `single` kept, or `single()` now if it has not run."
+        return self.arts if self.arts is not None else self.single()
 
     def but(self, **changes)->Run:
         "This run with some settings changed (validated; the scenario is shared and nothing is trained)."
@@ -137,6 +141,19 @@ def open(self:Run)->Run:
     barrier()
     return self
 
+# %% ../nbs/10a_run.ipynb #68515ac9
+def finished_run(out, # a run directory
+                )->Config:
+    "The config of the finished run in `out`; raise `ValueError` if `out` holds none (no config.json and report.json)."
+    out = Path(out)
+    if not (out/'config.json').is_file() or not (out/'report.json').is_file():
+        raise ValueError(f'`out` {out} holds no finished run (no config.json and report.json): run '
+                         f'`dmo_nb run --out {out}` first')
+    try: cfg = Config.from_dict(load_json(out/'config.json'))
+    except (ArtifactError, TypeError, ValueError) as e:
+        raise ValueError(f'`out` {out}: config.json is not a dmo_nb config ({e})') from None
+    return dataclasses.replace(cfg, out=str(out))
+
 # %% ../nbs/10a_run.ipynb #748c1cef
 @patch
 def shared_initialisation(self:Run)->dict:
@@ -192,8 +209,7 @@ def net(self:Run,
         task:str, # a task name
        )->MultiHeadNet:
     "The trained single-task network of `task`, rebuilt from its artifact."
-    if self.arts is None: self.single()
     i = self.names.index(task)
     m = task_net(self.sc.tasks[i], self.init, self.cfg.depth, self.cfg.width)
-    m.load_state_dict(self.arts[i]['state'])
+    m.load_state_dict(self.trained[i]['state'])
     return m
