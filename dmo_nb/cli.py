@@ -135,7 +135,7 @@ def _errors(work)->int:
     return 0
 
 def _images(inputs:list, size:tuple):
-    "uint8 images from one .npz, or from image files (each resized to `size`)."
+    "uint8 images from one .npz (`predict` resizes them if need be) or from image files (resized as a run resizes)."
     if len(inputs) == 1 and inputs[0].endswith('.npz'):
         import numpy as np
         if not Path(inputs[0]).is_file(): raise FileNotFoundError(f'{inputs[0]}: no such file')
@@ -144,12 +144,14 @@ def _images(inputs:list, size:tuple):
             if key is None:
                 raise ValueError(f"{inputs[0]} holds no images under 'x', 'images' or 'x_test' (it has {z.files})")
             return z[key]
-    import numpy as np
+    import numpy as np, torch
     from PIL import Image, UnidentifiedImageError
+    from dmo_nb.datasets import resize_images
     out = []
     for f in inputs:
         try:
-            with Image.open(f) as im: out.append(np.asarray(im.convert('RGB').resize((size[1], size[0]))))
+            with Image.open(f) as im: x = torch.from_numpy(np.array(im.convert('RGB'))).permute(2, 0, 1)[None]
+            out.append(resize_images(x, size[0])[0].permute(1, 2, 0).numpy())   # as the run resized its data
         except (FileNotFoundError, UnidentifiedImageError, OSError) as e:
             raise ValueError(f'{f}: not an image file ({type(e).__name__})') from None
     return np.stack(out)

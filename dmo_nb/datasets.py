@@ -15,10 +15,10 @@ from .data import Task, Scenario, synthetic, synthetic_task, SYNTHETIC_TASKS
 # %% auto #0
 __all__ = ['TORCHVISION_FILES', 'CIFAR100_SUPERCLASSES', 'DECATHLON', 'DECATHLON_PAPER', 'PAPER_PROTOCOL', 'PAPER_S1',
            'SPLIT15_SOURCES', 'SPLIT15_PAIRS', 'SHARED_NPZ', 'SPLIT15_TASKS', 'SCENARIOS', 'check_labels',
-           'safe_task_name', 'to_uint8_images', 'task_from_arrays', 'task_from_npz', 'torchvision_task',
-           'write_mnist_like', 'split_superclasses', 'cifar100_tasks', 'decathlon_tasks', 'imagenet_weights_path',
-           'imagenet_resnet18_state', 'load_task', 'custom', 'scenario1', 'digits3', 'cifar100', 'decathlon',
-           'split_pairs', 'split15', 'register_scenario', 'get_scenario']
+           'safe_task_name', 'resize_images', 'to_uint8_images', 'task_from_arrays', 'task_from_npz',
+           'torchvision_task', 'write_mnist_like', 'split_superclasses', 'cifar100_tasks', 'decathlon_tasks',
+           'imagenet_weights_path', 'imagenet_resnet18_state', 'load_task', 'custom', 'scenario1', 'digits3',
+           'cifar100', 'decathlon', 'split_pairs', 'split15', 'register_scenario', 'get_scenario']
 
 # %% ../nbs/00a_datasets.ipynb #3a831949
 def check_labels(y, # labels of one split
@@ -46,6 +46,16 @@ def safe_task_name(stem:str, # e.g. a file name without its suffix
     s = unicodedata.normalize('NFKD', stem).encode('ascii', 'ignore').decode()
     s = re.sub(r'[^A-Za-z0-9_]+', '_', s).strip('_') or 'task'
     return 't_' + s if s[0].isdigit() else s
+
+# %% ../nbs/00a_datasets.ipynb #2274d953
+def resize_images(x:torch.Tensor, # uint8 images (N, C, H, W)
+                  size:int, # the side of the square they become
+                  chunk:int=2048, # images resized per batch
+                 )->torch.Tensor:
+    "uint8 images resized to size x size as every task's data is: bilinear with antialiasing, rounded back to uint8."
+    out = [F.interpolate(c.float(), size=(size, size), mode='bilinear', antialias=True, align_corners=False)
+           .round_().clamp_(0, 255).to(torch.uint8) for c in x.split(chunk)]
+    return torch.cat(out) if out else torch.zeros(0, x.shape[1], size, size, dtype=torch.uint8)
 
 # %% ../nbs/00a_datasets.ipynb #b4389411
 def to_uint8_images(x, # images: (N,H,W) gray or (N,H,W,C)/(N,C,H,W) with C in {1,3}; uint8 or float in [0,1]
@@ -78,9 +88,7 @@ def to_uint8_images(x, # images: (N,H,W) gray or (N,H,W,C)/(N,C,H,W) with C in {
             raise ValueError(f'`{name}` images are {tuple(t.shape[-2:])}: give `size` to make them square')
         return t.contiguous()
     if tuple(t.shape[-2:]) == (size, size): return t.contiguous()
-    out = [F.interpolate(c.float(), size=(size, size), mode='bilinear', antialias=True, align_corners=False).round_().clamp_(0, 255).to(torch.uint8)
-           for c in t.split(chunk)]
-    return torch.cat(out) if out else torch.zeros(0, 3, size, size, dtype=torch.uint8)
+    return resize_images(t, size, chunk)
 
 # %% ../nbs/00a_datasets.ipynb #e9bd7abc
 def task_from_arrays(name:str, # task name (identifier)

@@ -67,7 +67,8 @@ def export_model(out, # a finished run directory
                 tensors[f'g{gi}/{k}/values'] = v[mask].to(DTYPES[dtype])
             else: tensors[f'g{gi}/{k}'] = v.contiguous()
         groups.append(dict(tasks=names, heads=m['heads'], sparse={k: list(state[k].shape) for k in keys}))
-    pre = {t.name: dict(size=list(t.size), channels=3, mean=t.stats()[0].tolist(), std=t.stats()[1].tolist(), classes=list(t.classes))
+    pre = {t.name: dict(size=list(t.size), channels=3, mean=t.stats()[0].tolist(), std=t.stats()[1].tolist(),
+                        classes=list(t.classes), resize='bilinear, antialiased, to uint8')   # as `resize_images`
            for t in sc.tasks}
     meta = dict(format=FORMAT, version=VERSION, depth=cfg.depth, width=cfg.width, dtype=dtype, groups=groups,
                 routing={t: gi for gi, g in enumerate(rep['groups']) for t in g}, preprocessing=pre,
@@ -180,6 +181,7 @@ def _resident(self:DMOModel, key, build):
 def prepare(self:DMOModel, # the model
             task:str, # the task the images are for
             images, # uint8 images: (N, H, W), (N, H, W, C) or (N, C, H, W) with C 1 or 3, numpy or torch
+            resize:bool=True, # resize images of another size as the run resized its data (False: refuse them)
            )->torch.Tensor:
     "The normalised float32 batch (N, 3, H, W) the task's network takes; a wrong dtype or shape names the expected one."
     p = self.meta['preprocessing'][self._check_task(task)]
@@ -188,9 +190,13 @@ def prepare(self:DMOModel, # the model
     if x.dtype != torch.uint8: raise ValueError(f'`images` must be uint8 (0-255); got {x.dtype}')
     if x.ndim == 3: x = x[:, None]
     if x.ndim == 4 and x.shape[-1] in (1, 3) and x.shape[1] not in (1, 3): x = x.permute(0, 3, 1, 2)
-    if x.ndim != 4 or x.shape[1] not in (1, 3) or tuple(x.shape[2:]) != (h, w):
+    layout = x.ndim == 4 and x.shape[1] in (1, 3)
+    if layout and resize and h == w and tuple(x.shape[2:]) != (h, w) and min(x.shape[2:]) > 0:
+        from dmo_nb.datasets import resize_images   # as every task's data was resized: bilinear, antialiased, to uint8
+        x = resize_images(x, h)
+    if not layout or tuple(x.shape[2:]) != (h, w):
         raise ValueError(f'`images` for task {task!r} must be (N, {h}, {w}), (N, {h}, {w}, 1|3) or (N, 1|3, {h}, '
-                         f'{w}); got {tuple(x.shape)}')
+                         f'{w}){"" if resize else " (resize=False)"}; got {tuple(x.shape)}')
     x = x.expand(-1, 3, -1, -1).float().div(255)
     mean, std = torch.tensor(p['mean']).view(1, 3, 1, 1), torch.tensor(p['std']).view(1, 3, 1, 1)
     return (x - mean) / std
@@ -203,9 +209,10 @@ def predict(self:DMOModel, # the model
             images, # uint8 images (see `prepare`), any batch size
             probs:bool=False, # return class probabilities instead of class indices
             bs:int=256, # images per forward pass
+            resize:bool=True, # resize images of another size as the run resized its data (False: refuse them)
            )->torch.Tensor:
     "Class indices (N,) of `images` for `task`, or their probabilities (N, classes) with `probs`."
-    x = self.prepare(task, images)
+    x = self.prepare(task, images, resize)
     gi = self.meta['routing'][task]
     if self.backend == 'onnxruntime':
         sess = self._resident(task, lambda: self._onnx(task))

@@ -43,6 +43,22 @@ def test_predict_command(model, tmp_path):
     rows = (tmp_path/'p.csv').read_text().strip().splitlines()
     assert len(rows[0].split(',')) == 3 + 5 and abs(sum(float(v) for v in rows[1].split(',')[3:]) - 1) < 1e-4
 
+def test_images_of_another_size_are_resized_as_the_run_resized(model, tmp_path, capsys):
+    "28 x 28 images (an .npz, or image files) go in as they are: resized as every task's data is, never refused."
+    from PIL import Image
+    from dmo_nb.datasets import resize_images
+    sc = synthetic(n_train=96, n_test=200, size=28, tasks=['shapes'])
+    x = sc['shapes'].x_test[:5]
+    m = load(model/'m.safetensors')
+    want = m.predict('shapes', resize_images(x, 32)).tolist()
+    assert m.predict('shapes', x).tolist() == want
+    files = []
+    for i, im in enumerate(x.permute(0, 2, 3, 1).numpy()):
+        files.append(str(tmp_path/f'{i}.png')); Image.fromarray(im).save(files[-1])
+    capsys.readouterr()
+    assert main(['predict', '--model', str(model/'m.safetensors'), '--task', 'shapes', *files]) == 0
+    assert [int(l.split(',')[1]) for l in capsys.readouterr().out.strip().splitlines()[1:]] == want
+
 @pytest.mark.parametrize('how, msg', [
     ('tamper', 'was changed after it was written'), ('truncate', 'is damaged'), ('task', "unknown `task` 'cats'"),
     ('shape', 'must be (N, 32, 32)'), ('dtype', 'must be uint8')])
@@ -52,7 +68,7 @@ def test_bad_input_is_one_line(model, tmp_path, capsys, how, msg):
     if how == 'truncate': b = b[:len(b) // 2]
     f.write_bytes(bytes(b))
     x = np.zeros((2, 32, 32, 3), np.uint8)
-    if how == 'shape': x = np.zeros((2, 16, 16, 3), np.uint8)
+    if how == 'shape': x = np.zeros((2, 32, 32, 2), np.uint8)   # two channels (another size is resized)
     if how == 'dtype': x = x.astype(np.float32)
     np.savez(tmp_path/'x.npz', x=x)
     assert main(['predict', '--model', str(f), '--task', 'cats' if how == 'task' else 'shapes', str(tmp_path/'x.npz')]) == 2
