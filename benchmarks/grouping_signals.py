@@ -3,7 +3,8 @@
     python benchmarks/grouping_signals.py --runs runs/split15 [--out results/split15]
 
 For each run directory `<runs>/seed*/` whose single-task stage is finished (`dmo_nb run --stage single` is enough),
-of a scenario with a known grouping (`split15`: `mnist_k` with `usps_k`, each CIFAR-10 task alone), it reads the single-task networks and scores these signals:
+of a scenario with a known grouping (`split15`: `mnist_k` with `usps_k`, each CIFAR-10 task alone), it reads the
+single-task networks and scores these signals:
 S_W in its three readings (`--weight-mode cka|delta|final`), S_L, the paper's S at α ∈ {0, 0.5, 1} (CKA), and a
 signal of another kind, the overlap of the tasks' pruning masks (`dmo_nb.structure.mask_similarity`, at one keep
 ratio for every task). Each is scored by the adjusted Rand index of its grouping against the known one and by the
