@@ -45,7 +45,8 @@ def main(argv=None):
     a = p.parse_args(argv)
     rows = {}
     for d in sorted(Path(a.runs).glob('seed*')):
-        if not (d/'config.json').is_file(): continue
+        if not (d/'config.json').is_file():   # `--stage single` pieces write no config.json: a whole run or `Run.open` does
+            print(f'{d}: skipped, no config.json (write it with `Run(Config(<the same settings>, out=...)).open()`)'); continue
         run = Run(Config.from_dict({**load_json(d/'config.json'), 'out': str(d), 'quiet': True}))
         if missing := missing_single(run.cfg, run.names, verify=False):   # the single stage is all these signals need
             print(f'{d}: skipped, single-task networks not finished ({len(missing)} missing)'); continue
