@@ -1,6 +1,6 @@
 """What serving DMO's model costs: bytes on disk, peak memory of one process serving every task, latency (`results/deploy.md`).
 
-    python benchmarks/deploy.py --run runs/demo [--run runs/real_cpu_full/seed0] [--out results/deploy.md] [--threads 2]
+    python benchmarks/deploy.py --run runs/demo [--run runs/real_cpu_full/seed1] [--out results/deploy.md] [--threads 2] [--from-json]
 
 For each finished run directory: exports the model at float32, float16 and bfloat16 (`dmo_nb.deploy.export_model`) and
 measures, against T dense single-task networks (float32) and G dense group networks:
