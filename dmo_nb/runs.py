@@ -210,6 +210,7 @@ def net(self:Run,
        )->MultiHeadNet:
     "The trained single-task network of `task`, rebuilt from its artifact."
     i = self.names.index(task)
+    art = self.trained[i]   # first: loading the single-task stage also loads the shared initialisation
     m = task_net(self.sc.tasks[i], self.init, self.cfg.depth, self.cfg.width)
-    m.load_state_dict(self.trained[i]['state'])
+    m.load_state_dict(art['state'])
     return m
