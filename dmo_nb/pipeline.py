@@ -242,6 +242,9 @@ def run_stage(cfg:Config, # settings
     r = Run(cfg, sc)
     names = None if task is None else [pick_task(r.sc, task)]
     open_manifest(r.out)
+    # a directory of pieces is a run directory: `ablate`, the app and `finished_run` open it by its config.json.
+    # Written only when absent (jobs of one run write the same one); never `open`, which would clean other jobs' files
+    if not (r.out/'config.json').exists(): atomic_write_json(r.cfg.to_dict(), r.out/'config.json')
     if stage == 'single':
         torch.manual_seed(r.cfg.seed)
         return r.single(names)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np
 from fastcore.basics import patch
-from .core import atomic_save, atomic_write_json, load_json, reusable, safe_load, artifact_lock
+from .core import atomic_save, atomic_write_json, load_json, reusable, safe_load, artifact_lock, check_run_dir
 from .measure import (weight_similarity, representation_similarity, probe_images, probe_features,
                             loss_similarity, combine_similarity, task_difficulty, mean_loss)
 from .group import group_tasks, group_names
@@ -19,7 +19,7 @@ from .config import Config, MIN_KEEP, config_key, regroup_key
 from .runs import Run
 
 # %% auto #0
-__all__ = ['Plan', 'make_plan']
+__all__ = ['Plan', 'make_plan', 'kept_inputs']
 
 # %% ../nbs/10b_plan.ipynb #5a6c91cd
 @dataclass
@@ -98,10 +98,14 @@ def inputs(self:Run,
             if not reusable(path, 'recomputing it'):
                 arts = self.trained
                 nets = [self.net(n) for n in self.names]
+                # the scenario's name and known grouping too: the app opens from this file without the data
                 atomic_save(dict(self.measure(nets), levels=magnitude_levels(nets),
-                                 single_params=sum(a['n_params'] for a in arts), tasks=list(self.names)), path)
-    res = safe_load(path)   # verified above, or just written
-    # one form whether computed or read: the plan is the same either way
+                                 single_params=sum(a['n_params'] for a in arts), tasks=list(self.names),
+                                 scenario=self.sc.name, known=self.sc.expected_groups), path)
+    return _as_arrays(safe_load(path))   # verified above, or just written
+
+def _as_arrays(res:dict)->dict:
+    "Kept inputs in one form whether computed or read: the plan is the same either way."
     return dict(res, S_W=np.asarray(res['S_W'], dtype=np.float64), S_L=np.asarray(res['S_L'], dtype=np.float64),
                 losses=[np.asarray(l, dtype=np.float64) for l in res['losses']])
 
@@ -114,3 +118,18 @@ def plan(self:Run,
     inp = self.inputs()
     cfg = dataclasses.replace(self.cfg, **overrides).validate() if overrides else self.cfg
     return make_plan(cfg, self.names, inp['S_W'], inp['S_L'], inp['losses'])
+
+# %% ../nbs/10b_plan.ipynb #8630f185
+def kept_inputs(run_dir, # a run directory (its config.json, and regroup/ if the run has planned)
+               )->tuple:
+    "The run's config and the similarity inputs it kept, read without its data or networks: `(cfg, inputs or None)`."
+    run_dir = Path(run_dir)
+    if not (run_dir/'config.json').is_file():
+        raise FileNotFoundError(f'{run_dir} has no config.json: not a dmo_nb run directory')
+    check_run_dir(run_dir)
+    cfg = Config.from_dict({**load_json(run_dir/'config.json'), 'out': str(run_dir)})
+    for p in sorted((run_dir/'regroup').glob('inputs-*.pt')):
+        if not reusable(p, 'recomputing it'): continue
+        res = safe_load(p)
+        if p.name == f"inputs-{regroup_key(cfg, res['tasks'])}.pt": return cfg, _as_arrays(res)
+    return cfg, None

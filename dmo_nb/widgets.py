@@ -22,7 +22,7 @@ from .group import check_tau_sim, similarity_graph
 from .prune import check_tau
 from .config import Config, missing_single
 from .runs import Run
-from .plan import Plan, make_plan
+from .plan import Plan, make_plan, kept_inputs
 from .structure import score_grouping
 import dmo_nb.pipeline   # the stages of a `Run`
 
@@ -88,43 +88,50 @@ def html_table(df:pd.DataFrame, # the table
 class RegroupState:
     "What the app's settings mean, without widgets: the run's kept measurements, and the plan and #P of any settings."
     def __init__(self,
-                 run_dir, # a run directory (its config.json and single-task artifacts)
+                 run_dir, # a run directory: its config.json and kept inputs (`regroup/`), or its single-task networks
                 ):
         self.run_dir = Path(run_dir)
-        if not (self.run_dir/'config.json').exists():
-            raise FileNotFoundError(f'{self.run_dir} has no config.json: not a dmo_nb run directory')
-        settings = {**load_json(self.run_dir/'config.json'), 'out': str(self.run_dir), 'quiet': True}
-        self.run = Run(Config.from_dict(settings))
-        missing = missing_single(self.run.cfg, self.run.names, verify=False)   # verified when a launch reads them
-        if missing: raise FileNotFoundError(self._missing(missing))
-        # what the run kept when it planned; a run made before that is measured once now (reading its networks)
-        inp = self.run.inputs(build=False) or self.single().inputs()
+        # the inputs the run kept when it planned open the app alone: no data, no network (`dmo_nb.plan.kept_inputs`)
+        cfg, inp = kept_inputs(self.run_dir)
+        self.cfg, self._run = dataclasses.replace(cfg, quiet=True), None
+        if inp is None:   # a run that has not planned: measured once now, from its data and networks
+            missing = missing_single(self.cfg, self.run.names, verify=False)   # verified when a launch reads them
+            if missing: raise FileNotFoundError(self._missing(missing))
+            inp = self.single().inputs()
+        self.names, self.scenario = list(inp['tasks']), inp.get('scenario') or self.cfg.scenario
+        # inputs kept before they named the known grouping leave it to the scenario
+        self.known = inp['known'] if 'known' in inp else self.run.sc.expected_groups
         self.sims = {k: inp[k] for k in ('S_W', 'S_L', 'losses')}
         self.ranks, self.single_params = RankCache(inp['levels']), inp['single_params']
 
+    @property
+    def run(self)->Run:
+        "The run itself (its scenario, so its data), built at the first need: a launch, never the sliders."
+        if self._run is None: self._run = Run(self.cfg)
+        return self._run
     def _missing(self, names:list)->str:
         return (f'single-task networks missing for {names}: run `dmo_nb run --config {self.run_dir/"config.json"} '
                 f'--out {self.run_dir}` first (the run\'s own settings)')
     def single(self)->Run:
         "The run with its single-task stage read and verified, at the first need: the app never trains them."
         if self.run.arts is None:
-            missing = missing_single(self.run.cfg, self.run.names)
+            missing = missing_single(self.cfg, self.run.names)
             if missing: raise FileNotFoundError(self._missing(missing))
             self.run.single()
         return self.run
     def defaults(self)->dict:
         "The run's own alpha, tau_sim and tau."
-        return {name: float(getattr(self.run.cfg, name)) for name in KNOBS}
+        return {name: float(getattr(self.cfg, name)) for name in KNOBS}
     def plan(self, settings:dict)->Plan:
         "The plan (groups, difficulty, keep ratios, similarities) at `settings`."
-        return make_plan(dataclasses.replace(self.run.cfg, **settings), self.run.names, **self.sims)
+        return make_plan(dataclasses.replace(self.cfg, **settings), self.names, **self.sims)
     def projected(self, plan:Plan)->dict:
         "Projected #P of `plan` and its ratio to single-task learning."
-        p = self.ranks.projected(plan.group_idx, [plan.keep_ratio[n] for n in self.run.names])
+        p = self.ranks.projected(plan.group_idx, [plan.keep_ratio[n] for n in self.names])
         return dict(**p, ratio=p['total'] / self.single_params, single=self.single_params)
     def structure(self, plan:Plan)->dict:
         "ARI and share of known groups kept together of `plan`, where the scenario has a known grouping (else None)."
-        known = self.run.sc.expected_groups
+        known = self.known
         if not known or all(len(g) == 1 for g in known): return None
         return score_grouping(plan.groups, known)
     def problem(self, name:str, value)->str:
@@ -342,7 +349,7 @@ def _work(self:Launcher, applied:dict)->dict:
 @patch
 def history(self:Launcher)->pd.DataFrame:
     "Every finished launch side by side, labelled by its settings, under single-task learning."
-    tasks = self.state.run.names
+    tasks = self.state.names
     if not self.results: return pd.DataFrame()
     single = self.results[0]['report']['accuracy']['single']
     rows = [dict(settings='single-task', **{t: single[t] for t in tasks}, Avg=np.mean([single[t] for t in tasks]),
@@ -362,8 +369,8 @@ class RegroupApp:
                  figures:bool=True, # draw the heatmap and graph on every change
                 ):
         self.state = st = RegroupState(run_dir)
-        title = f'<b>{html.escape(st.run.sc.name)}</b>: {len(st.run.sc)} tasks, from {html.escape(str(st.run_dir))}'
-        self.view = v = RegroupView(title, st.run.names, st.defaults(), st.problem, figures)
+        title = f'<b>{html.escape(st.scenario)}</b>: {len(st.names)} tasks, from {html.escape(str(st.run_dir))}'
+        self.view = v = RegroupView(title, st.names, st.defaults(), st.problem, figures)
         def progress(done, total): v.progress.max, v.progress.value = total, done
         def busy(flag): v.b_launch.disabled, v.b_stop.disabled = flag, not flag
         def status(text): v.status.value = text
@@ -407,7 +414,7 @@ class RegroupApp:
         "Ask a running launch to stop after the current batch."
         self.launcher.stop()
     def _show_history(self):
-        tasks = self.state.run.names
+        tasks = self.state.names
         fmt = {**{t: '{:.2f}' for t in tasks}, 'Avg': '{:.2f}', '#P': '{:,}', 'ratio': '{:.3f}'}
         self.view.history.value = html_table(self.launcher.history(), 'dmo-results', fmt)
     def _ipython_display_(self):

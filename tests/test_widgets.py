@@ -92,8 +92,33 @@ def test_opens_from_what_the_run_kept_without_reading_a_network(app_dir, monkeyp
     def no_networks(*a, **k): raise AssertionError('the app read the single-task networks to open')
     monkeypatch.setattr(wmod.Run, 'single', no_networks)
     app = regroup(app_dir, figures=False)
-    assert app.plan() == ref and app.state.run.arts is None
+    assert app.plan() == ref and app.state._run is None   # nor the scenario's data
     with pytest.raises(AssertionError, match='to open'): app.state.single()   # a launch is what reads them
     # a run from before the inputs were kept: the first opening measures them once and keeps them
     monkeypatch.undo(); kept[0].unlink()
     assert regroup(app_dir, figures=False).plan() == ref and len(list((app_dir/'regroup').glob('inputs-*.pt'))) == 1
+
+def test_opens_from_a_copy_of_the_kept_inputs_alone(app_dir, tmp_path, monkeypatch):
+    "config.json, the manifest and regroup/ are a whole app (as the tutorial's committed 15-task run); a launch says what is missing."
+    import sys
+    import dmo_nb.config as cmod
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]/'benchmarks'))
+    from keep_inputs import keep   # what wrote results/split15/regroup_seed0
+    d = tmp_path/'kept'
+    keep(app_dir, d)
+    assert sorted(p.relative_to(d).as_posix() for p in d.rglob('*') if p.is_file() and not p.name.startswith('.')) == \
+        ['config.json', 'manifest.json', f'regroup/{next((app_dir/"regroup").glob("inputs-*.pt")).name}']
+    ref = regroup(app_dir, figures=False)
+    def no_data(*a, **k): raise AssertionError('the app read the data to open')
+    monkeypatch.setattr(cmod, 'build_scenario', no_data)
+    app = regroup(d, figures=False)
+    assert app.plan() == ref.plan() and app.projected() == ref.projected()
+    assert app.view.summary.value == ref.view.summary.value and 'adjusted Rand index' in app.view.summary.value
+    monkeypatch.undo()
+    app.launch(background=False)
+    assert 'single-task networks missing' in app.view.status.value and not app.results
+    # a damaged inputs file is set aside, and then the copy is what it is: no networks to measure from
+    f, = (d/'regroup').glob('inputs-*.pt')
+    f.write_bytes(f.read_bytes()[:-8])
+    with pytest.warns(UserWarning, match='recomputing it'), pytest.raises(FileNotFoundError, match='single-task networks missing'):
+        regroup(d, figures=False)
