@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np, torch
 import matplotlib
 import matplotlib.pyplot as plt
-from .core import (atomic_write, atomic_write_json, atomic_write_text, load_json, stable_hash, check_int, run_lock, clean_tmp,
-                         ArtifactError)
+from .core import (atomic_write, atomic_write_json, atomic_write_text, load_json, stable_hash, check_int, run_lock,
+                         clean_tmp, ArtifactError)
 from .models import n_params, prunable
 from .single import task_net
 from .prune import magnitude_masks, count_params
@@ -182,7 +182,8 @@ def from_init(cfg:Config, # resolved config
     def restart(tasks, state, union):
         fresh = {f'backbone.{k}': v for k, v in init.items()}
         for t in tasks:   # the heads as the single-task networks started (`task_net` seeds them with the run's seed)
-            fresh.update({k: v for k, v in task_net(t, init, cfg.depth, cfg.width, cfg.seed).state_dict().items() if k.startswith('heads.')})
+            heads = task_net(t, init, cfg.depth, cfg.width, cfg.seed).state_dict().items()
+            fresh.update({k: v for k, v in heads if k.startswith('heads.')})
         if random_masks:
             g = torch.Generator().manual_seed(int(stable_hash([cfg.seed, [t.name for t in tasks]], 8), 16))
             new = {}
@@ -249,7 +250,8 @@ def _partitions(cfg, sc, dmo_groups, rows, n_random):
     if 'partitions' in rows:
         taken = [dmo_groups, [[t] for t in names], [list(names)]]   # those are rows of their own
         if len(names) <= 4:
-            extra = [p for p in set_partitions(list(names)) if partition_name(p, names) not in {partition_name(q, names) for q in taken}]
+            seen = {partition_name(q, names) for q in taken}
+            extra = [p for p in set_partitions(list(names)) if partition_name(p, names) not in seen]
         else:
             extra = random_partitions(names, sorted((len(g) for g in dmo_groups), reverse=True), n_random, cfg.seed, taken)
         parts += [canonical(p, names) for p in extra]
@@ -372,9 +374,11 @@ def plot_ablation(table:dict, # from `ablate`
     "Average accuracy against #P, one labelled point per row."
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for r in table['rows']:
-        c = 'C3' if r['name'] == 'dmo' else ('C0' if r['name'].startswith('single') else 'C7' if r['name'].startswith('partition') else 'C2')
+        n = r['name']
+        c = 'C3' if n == 'dmo' else 'C0' if n.startswith('single') else 'C7' if n.startswith('partition') else 'C2'
         ax.scatter(r['params'], r['avg'], color=c, s=60 if r['name'] == 'dmo' else 30, zorder=3)
-        ax.annotate(r['name'].replace('partition:', ''), (r['params'], r['avg']), fontsize=7, xytext=(4, 3), textcoords='offset points')
+        ax.annotate(n.replace('partition:', ''), (r['params'], r['avg']), fontsize=7, xytext=(4, 3),
+                    textcoords='offset points')
     ax.set_xscale('log')
     ax.set_xlabel('#P (log)')
     ax.set_ylabel('average test accuracy (%)')
@@ -389,7 +393,8 @@ def write_ablation(table:dict, # from `ablate`
                   )->dict:
     "Write ablation.json, ablation.md and figures/ablation.png into `out`, each atomically."
     out = Path(out)
-    paths = dict(json=atomic_write_json(table, out/'ablation.json'), table=atomic_write_text(ablation_table(table), out/'ablation.md'))
+    paths = dict(json=atomic_write_json(table, out/'ablation.json'),
+                 table=atomic_write_text(ablation_table(table), out/'ablation.md'))
     paths['figure'] = write_figure(lambda: plot_ablation(table), out/'figures'/'ablation.png', dpi)
     return paths
 

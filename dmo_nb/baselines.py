@@ -198,7 +198,8 @@ class NDDRUnit(nn.Module):
         eye, other = torch.eye(channels), (1 - self_weight) / max(n_tasks - 1, 1)
         with torch.no_grad():
             for i, c in enumerate(self.convs):
-                c.weight.copy_(torch.cat([eye * (self_weight if j == i or n_tasks == 1 else other) for j in range(n_tasks)], 1)[:, :, None, None])
+                blocks = [eye * (self_weight if j == i or n_tasks == 1 else other) for j in range(n_tasks)]
+                c.weight.copy_(torch.cat(blocks, 1)[:, :, None, None])
     def forward(self, hs:list)->list:
         x = torch.cat(hs, 1)
         return [F.relu(bn(conv(x))) for conv, bn in zip(self.convs, self.bns)]
@@ -251,7 +252,8 @@ class MTAN(MultiTaskNet):
         super().__init__(n_classes, bb.out_features)
         self.backbone = bb
         ch = stage_channels(bb)[1:]
-        self.att = nn.ModuleDict({t: nn.ModuleList([_attention(ch[0], ch[0])] + [_attention(2 * c, c) for c in ch[1:]]) for t in n_classes})
+        per_task = lambda: nn.ModuleList([_attention(ch[0], ch[0])] + [_attention(2 * c, c) for c in ch[1:]])
+        self.att = nn.ModuleDict({t: per_task() for t in n_classes})
         self.down = nn.ModuleList([nn.Sequential(nn.Conv2d(a, b, 3, 2, 1, bias=False), nn.BatchNorm2d(b), nn.ReLU(inplace=True))
                                    for a, b in zip(ch, ch[1:])])
     def features(self, xs):
@@ -320,14 +322,16 @@ class TAPS(TaskNetworks):
         "Task -> names of the layers where it uses its own weights."
         return {t: [n for n, m in self.task_layers(t).items() if m.active] for t in self.tasks}
     def aux_loss(self):
-        return self.coef * sum(m.score.abs() * m.delta.numel() / self.n_base for t in self.tasks for m in self.task_layers(t).values())
+        layers = [m for t in self.tasks for m in self.task_layers(t).values()]
+        return self.coef * sum(m.score.abs() * m.delta.numel() / self.n_base for m in layers)
     def param_count(self)->int:
         "Base convolutions some task still uses + deltas of active layers + per-task BN + heads (scores are dropped)."
         layers = {t: self.task_layers(t) for t in self.tasks}
         first = layers[self.tasks[0]]
         base = sum(m.delta.numel() for n, m in first.items() if any(not layers[t][n].active for t in self.tasks))
         own = sum(m.delta.numel() for ls in layers.values() for m in ls.values() if m.active)
-        bn = sum(p.numel() for bb in self.backbones.values() for n, p in bb.named_parameters() if '.base.' not in n and not n.endswith(('delta', 'score')))
+        task_norm = lambda n: '.base.' not in n and not n.endswith(('delta', 'score'))   # a task's norms, not a shared layer
+        bn = sum(p.numel() for bb in self.backbones.values() for n, p in bb.named_parameters() if task_norm(n))
         return base + own + bn + n_params(self.heads)
     @torch.no_grad()
     def deploy(self)->TaskNetworks:
@@ -375,7 +379,7 @@ def train_baseline(model:nn.Module, # from `build_baseline`
                    recipe:Recipe=None, # how it trains (default: `Recipe()`, 25 epochs of one-cycle at 0.1)
                    weighting:str='equal', # task weighting: 'equal', 'uncertainty', 'dwa' or 'minmax'
                    weighting_options:dict=None, # the weighting's own settings (e.g. DWA's `temp`, min-max's `gamma`)
-                   checkpoint=None, # file (or `dmo_nb.train.Checkpoint`) to save the training state to after epochs and resume from
+                   checkpoint=None, # file (or `dmo_nb.train.Checkpoint`) that keeps the training state and resumes it
                    cbs:list=None, # extra fastai callbacks
                    **kwargs, # or the recipe's fields, e.g. `epochs=3, lr=0.05`
                   )->dict:

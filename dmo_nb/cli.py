@@ -21,8 +21,8 @@ from .deploy import export_model, load, DTYPES, BACKENDS
 __all__ = ['CHOICES', 'main']
 
 # %% ../nbs/12_cli.ipynb #f575d685
-CHOICES = dict(weighting=tuple(WEIGHTINGS), reading=READINGS, weight_mode=WEIGHT_MODES, compile=tuple(m for m in COMPILE_MODES if m),
-               amp=tuple(m for m in AMP_MODES if m), schedule=SCHEDULES)
+CHOICES = dict(weighting=tuple(WEIGHTINGS), reading=READINGS, weight_mode=WEIGHT_MODES,
+               compile=tuple(m for m in COMPILE_MODES if m), amp=tuple(m for m in AMP_MODES if m), schedule=SCHEDULES)
 
 def _config_flags(r:argparse.ArgumentParser):
     "Add one flag per `Config` field to the sub-command parser `r`: type, default and help from the dataclass and its docments."
@@ -51,15 +51,19 @@ def _parser()->argparse.ArgumentParser:
                    help='run one stage only, for jobs a scheduler starts independently: single '
                         '(task networks) or group '
                         '(pruning, merging, fine-tuning); a final `dmo_nb run` plans and reports (default: all)')
-    r.add_argument('--task', default=None, metavar='NAME|INDEX', help='with --stage single: only this task (its name, or its index: an array task id)')
-    r.add_argument('--group', type=int, default=None, metavar='INT', help='with --stage group: only this group of the plan (an index past the last does nothing)')
+    r.add_argument('--task', default=None, metavar='NAME|INDEX',
+                   help='with --stage single: only this task (its name, or its index: an array task id)')
+    r.add_argument('--group', type=int, default=None, metavar='INT',
+                   help='with --stage group: only this group of the plan (an index past the last does nothing)')
     c = sub.add_parser('compare', help='DMO against single-task learning and the multi-task baselines, '
                                        'one table and one figure')
     _config_flags(c)
-    c.add_argument('--methods', nargs='+', default=None, help=f"methods to compare, from: single dmo {' '.join(BASELINES)} (default: all)")
+    c.add_argument('--methods', nargs='+', default=None,
+                   help=f"methods to compare, from: single dmo {' '.join(BASELINES)} (default: all)")
     w = sub.add_parser('sweep', help="the paper's Table 4: first-layer filters and depth, for chosen methods")
     _config_flags(w)
-    w.add_argument('--methods', nargs='+', default=None, help=f"methods, from: single dmo {' '.join(BASELINES)} (default: single soft dmo)")
+    w.add_argument('--methods', nargs='+', default=None,
+                   help=f"methods, from: single dmo {' '.join(BASELINES)} (default: single soft dmo)")
     w.add_argument('--widths', nargs='+', type=int, default=None, help='first-layer filters to try (default: 16 32 64)')
     w.add_argument('--depths', nargs='+', type=int, default=None, help='depths to try (default: 10 14 18)')
     a = sub.add_parser('ablate', help="DMO's controls on a finished run: compute-matched single-task, other "
@@ -83,7 +87,8 @@ def _parser()->argparse.ArgumentParser:
                                        'image (index, class, label)')
     q.add_argument('--model', required=True, metavar='FILE', help='a file written by dmo_nb export')
     q.add_argument('--task', required=True, metavar='NAME', help="the task the images are for (one of the model's tasks)")
-    q.add_argument('inputs', nargs='+', metavar='INPUT', help="an .npz with uint8 images under 'x' (or 'images', 'x_test'), or image files")
+    q.add_argument('inputs', nargs='+', metavar='INPUT',
+                   help="an .npz with uint8 images under 'x' (or 'images', 'x_test'), or image files")
     q.add_argument('--to', default=None, metavar='FILE', help='write the predictions there (CSV) instead of to standard output')
     q.add_argument('--probs', action='store_true', help='add one column of probability per class')
     q.add_argument('--backend', default='torch', help=f"one of: {', '.join(BACKENDS)} (default: torch)")

@@ -119,7 +119,8 @@ def comparison_table(cmp:dict, # from `compare`
                     )->str:
     "Markdown table like the paper's Tables 1-3: per-task accuracy, Avg, #P (ratio to single-task learning)."
     rows = cmp['rows']
-    return method_table(cmp['tasks'], {LABELS[m]: (r['accuracy'], r['params']) for m, r in rows.items()}, rows['single']['params'])
+    cols = {LABELS[m]: (r['accuracy'], r['params']) for m, r in rows.items()}
+    return method_table(cmp['tasks'], cols, rows['single']['params'])
 
 # %% ../nbs/11_compare.ipynb #a3460dfb
 def plot_comparison(cmp:dict, # from `compare`
@@ -154,7 +155,8 @@ def write_comparison(cmp:dict, # from `compare`
     "Write comparison.json, comparison.md and figures/comparison.png into `out`, each atomically."
     out = Path(out)
     (out/'figures').mkdir(parents=True, exist_ok=True)
-    paths = dict(json=atomic_write_json(cmp, out/'comparison.json'), table=atomic_write_text(comparison_table(cmp), out/'comparison.md'))
+    paths = dict(json=atomic_write_json(cmp, out/'comparison.json'),
+                 table=atomic_write_text(comparison_table(cmp), out/'comparison.md'))
     paths['figure'] = write_figure(lambda: plot_comparison(cmp), out/'figures'/'comparison.png', dpi)
     return paths
 
@@ -170,7 +172,7 @@ def one_process(what:str, # the command, for the message
 # %% ../nbs/11_compare.ipynb #6dc41915
 def compare(cfg:Config=None, # settings of the run (default: `Config()`)
             methods:list=None, # methods to compare (default: all of `METHODS`)
-            options:dict=None, # per-method settings over those of `cfg`, e.g. {'soft': {'coef': 0.1}, 'soft_rsa': {'n_groups': 2}}
+            options:dict=None, # per-method settings over `cfg`'s, e.g. {'soft': {'coef': 0.1}, 'soft_rsa': {'n_groups': 2}}
             sc=None, # the scenario of `cfg`, if already built (by `resolve`)
             **kwargs, # or settings as keywords
            )->dict:

@@ -147,7 +147,7 @@ def atomic_write(path, # destination file
 
 # %% ../nbs/00_core.ipynb #7fa76272
 def plain(obj):
-    "`obj` with numpy scalars and arrays turned into Python numbers and tensors, so that `torch.load(weights_only=True)` reads it."
+    "`obj` with numpy scalars and arrays made Python numbers and tensors, which `torch.load(weights_only=True)` reads."
     if isinstance(obj, np.generic): return obj.item()
     if isinstance(obj, np.ndarray): return torch.from_numpy(obj)
     if isinstance(obj, dict): return {k: plain(v) for k, v in obj.items()}
@@ -210,7 +210,7 @@ class ArtifactError(ValueError):
 def safe_load(path, # a file written by `atomic_save`
               map_location='cpu', # where tensors go
              ):
-    "`torch.load` with `weights_only=True`: tensors and plain containers only; anything else raises `ArtifactError` naming the file."
+    "`torch.load` with `weights_only=True`: tensors and plain containers only; else `ArtifactError` naming the file."
     try: return torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as e:
         raise ArtifactError(f'{path} was refused: it holds objects other than tensors and plain containers '
@@ -419,7 +419,9 @@ def check_number(name:str, # the setting's name, for the message
                  hi_open:bool=False, # exclude `hi`
                 ):
     "Return `value` if it is a finite number in the range; else raise `ValueError` naming `name` and the range."
-    ok = is_number(value) and (lo is None or (value > lo if lo_open else value >= lo)) and (hi is None or (value < hi if hi_open else value <= hi))
+    above = lo is None or (value > lo if lo_open else value >= lo)
+    below = hi is None or (value < hi if hi_open else value <= hi)
+    ok = is_number(value) and above and below
     if not ok: raise ValueError(f'`{name}` must be a number {_interval(lo, hi, lo_open, hi_open)}; got {value!r}')
     return value
 
@@ -431,7 +433,8 @@ def check_int(name:str, # the setting's name, for the message
               shown:str=None, # how the range reads in the message (default: from `lo` and `hi`)
              ):
     "Return `value` if it is an integer (not a boolean) in [lo, hi]; else raise `ValueError` naming `name` and the range."
-    ok = isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)) and (lo is None or value >= lo) and (hi is None or value <= hi)
+    integer = isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+    ok = integer and (lo is None or value >= lo) and (hi is None or value <= hi)
     if not ok:
         raise ValueError(f'`{name}` must be an integer {shown or _interval(lo, hi, False, False)}; got {value!r}')
     return value

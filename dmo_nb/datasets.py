@@ -150,7 +150,8 @@ def task_from_npz(path, # .npz file
             idx = np.random.default_rng(seed).permutation(len(y))[:n] if n else np.arange(len(y))
             return x[idx], y[idx]
         (xtr, ytr), (xte, yte) = split('train'), split('test')
-        classes = [str(c) for c in d['classes']] if 'classes' in d else ([str(c) for c in d['class_names']] if 'class_names' in d else None)
+        key = 'classes' if 'classes' in d else 'class_names' if 'class_names' in d else None
+        classes = [str(c) for c in d[key]] if key else None
         nm = name or safe_task_name(path.stem)
         return task_from_arrays(nm, xtr, ytr, xte, yte, classes, size, flip)
     except KeyError as e:
@@ -168,7 +169,8 @@ TORCHVISION_FILES = {
     'cifar10': ('CIFAR10', 'cifar-10-batches-py/{data_batch_1..5, test_batch, batches.meta}'),
     'cifar100': ('CIFAR100', 'cifar-100-python/{train, test, meta}'),
     'stl10': ('STL10', 'stl10_binary/{train_X.bin, train_y.bin, test_X.bin, test_y.bin, class_names.txt}'),
-    'mnist': ('MNIST', 'MNIST/raw/{train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte}'),
+    'mnist': ('MNIST', 'MNIST/raw/{train-images-idx3-ubyte, train-labels-idx1-ubyte, '
+                       't10k-images-idx3-ubyte, t10k-labels-idx1-ubyte}'),
     'usps': ('USPS', '{usps.bz2, usps.t.bz2}'),
 }
 
@@ -305,7 +307,8 @@ def _decathlon_split(base, ds, split, size, limit):
     names = {c['id']: c['name'] for c in a['categories']}
     label = {an['image_id']: cats.index(an['category_id']) for an in a['annotations']}
     imgs = [im for im in a['images'] if im['id'] in label][:limit]
-    x = np.stack([np.asarray(Image.open(base/im['file_name']).convert('RGB').resize((size, size), Image.BILINEAR)) for im in imgs])
+    read = lambda im: np.asarray(Image.open(base/im['file_name']).convert('RGB').resize((size, size), Image.BILINEAR))
+    x = np.stack([read(im) for im in imgs])
     return x, np.array([label[im['id']] for im in imgs]), [str(names[c]) for c in cats]
 
 def decathlon_tasks(root='data', # data root holding decathlon-1.0/
@@ -322,13 +325,14 @@ def decathlon_tasks(root='data', # data root holding decathlon-1.0/
     for ds in keep:
         xtr, ytr, names = _decathlon_split(base, ds, 'train', size, limit)
         xte, yte, _ = _decathlon_split(base, ds, 'val', size, limit)
-        tasks.append(task_from_arrays(ds.replace('-', '_'), xtr, ytr, xte, yte, names, size, flip=ds not in ('omniglot', 'svhn', 'gtsrb')))
+        flip = ds not in ('omniglot', 'svhn', 'gtsrb')   # no mirrored characters, digits or signs
+        tasks.append(task_from_arrays(ds.replace('-', '_'), xtr, ytr, xte, yte, names, size, flip=flip))
     return tasks
 
 # %% ../nbs/00a_datasets.ipynb #0254f7f2
 def imagenet_weights_path(download:bool=False, # a download will be allowed: do not insist on the file
                          )->Path:
-    "Where torchvision keeps the ImageNet ResNet-18 weights; raise a clear error if they are not there (and may not be downloaded)."
+    "Where torchvision keeps the ImageNet ResNet-18 weights; a clear error if they are missing and may not be downloaded."
     w = torchvision.models.ResNet18_Weights.IMAGENET1K_V1
     path = Path(torch.hub.get_dir())/'checkpoints'/Path(w.url).name
     if not path.exists() and not download:
@@ -399,7 +403,8 @@ def digits3(root='data', size:int=72, download:bool=False, n_train:int=None, see
 # %% ../nbs/00a_datasets.ipynb #3fb7af41
 def cifar100(root='data', size:int=32, download:bool=False, seed:int=0, verify:bool=True)->Scenario:
     "Scenario 2 of the paper: CIFAR-100 as 20 five-way superclass tasks (arguments as `custom`)."
-    return Scenario('cifar100', cifar100_tasks(root, size, download, verify), dict(PAPER_S1, epochs=200, paper=dict(PAPER_PROTOCOL, epochs=200)))
+    defaults = dict(PAPER_S1, epochs=200, paper=dict(PAPER_PROTOCOL, epochs=200))
+    return Scenario('cifar100', cifar100_tasks(root, size, download, verify), defaults)
 
 # %% ../nbs/00a_datasets.ipynb #49d205a0
 def decathlon(root='data', size:int=72, seed:int=0,

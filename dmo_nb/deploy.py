@@ -136,7 +136,8 @@ class DMOModel:
             try: import onnxruntime  # noqa: F401
             except ImportError:
                 raise ValueError("`backend` 'onnxruntime' needs onnxruntime: pip install 'dmo_nb[deploy]'") from None
-        self.tensors, self.meta, self.max_resident, self.backend, self.device = tensors, meta, max_resident, backend, torch.device(device)
+        self.tensors, self.meta, self.max_resident = tensors, meta, max_resident
+        self.backend, self.device = backend, torch.device(device)
         # group index (torch) or task (onnxruntime) -> rebuilt network, least recently used first
         self.resident = OrderedDict()
     @property
@@ -220,7 +221,8 @@ def predict(self:DMOModel, # the model
     else:
         net = self._resident(gi, lambda: self._net(gi))
         run = lambda b: net.forward_task(b.to(self.device), task).float().cpu()
-    logits = torch.cat([run(x[i:i + bs]) for i in range(0, len(x), bs)]) if len(x) else torch.zeros(0, len(self.meta['preprocessing'][task]['classes']))
+    n_classes = len(self.meta['preprocessing'][task]['classes'])
+    logits = torch.cat([run(x[i:i + bs]) for i in range(0, len(x), bs)]) if len(x) else torch.zeros(0, n_classes)
     return logits.softmax(1) if probs else logits.argmax(1)
 
 # %% ../nbs/11b_deploy.ipynb #9fe1a62e

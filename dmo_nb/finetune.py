@@ -76,7 +76,7 @@ def finetune_group(model:MultiHeadNet, # merged group network (pruned weights ar
                    recipe:Recipe=None, # how it trains (default: `GROUP_RECIPE`, 10 epochs at 0.01)
                    reg:float=1e-3, # coefficient of the Eq. 5 norm term
                    weighting:Callback=None, # task weighting (`dmo_nb.weighting`; default: equal)
-                   checkpoint=None, # file (or `dmo_nb.train.Checkpoint`) to save the training state to after epochs and resume from
+                   checkpoint=None, # file (or `dmo_nb.train.Checkpoint`) that keeps the training state and resumes it
                    cbs:list=None, # extra callbacks
                    **kwargs, # or the recipe's fields, e.g. `epochs=2, lr=0.02`
                   )->dict:

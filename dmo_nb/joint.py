@@ -102,7 +102,8 @@ def joint_learner(model:nn.Module, # a multi-task network: `tasks`, `forward(*xs
     if weighting is not None and getattr(weighting, 'n', len(tasks)) != len(tasks):
         raise ValueError(f'`weighting` is for {weighting.n} tasks; the model has {len(tasks)}')
     dev = torch.device(r.device or 'cpu')
-    trn = MultiTaskDL([task_loader(t, True, r.bs, dev, seed=r.seed + i, channels_last=r.channels_last) for i, t in enumerate(tasks)])
+    trn = MultiTaskDL([task_loader(t, True, r.bs, dev, seed=r.seed + i, channels_last=r.channels_last)
+                       for i, t in enumerate(tasks)])
     # progress only
     val = MultiTaskDL([task_loader(t, False, r.bs, dev, channels_last=r.channels_last, limit=1024) for t in tasks])
     dls = DataLoaders(trn, val)
@@ -121,7 +122,9 @@ def train_joint(learn:Learner, # from `joint_learner`
     "Fit `learn` on `recipe`, score every head on its test split; return the finished network, its state, accuracy and curve."
     t0 = time.time()
     if recipe.epochs:
-        fit(learn, recipe.epochs, recipe.lr, recipe.quiet, label=f'  {label}', schedule=recipe.schedule, mom=recipe.mom, flag=flag)
+        fit(learn, recipe.epochs, recipe.lr, recipe.quiet, label=f'  {label}', schedule=recipe.schedule, mom=recipe.mom,
+            flag=flag)
     acc = evaluate_group(learn.model, tasks, device=recipe.device)
     model = finished_model(learn, what, flag)
-    return dict(model=model, state=model.state_dict(), test_acc=acc, epoch_losses=getattr(learn, 'epoch_losses', []), time_s=time.time() - t0)
+    return dict(model=model, state=model.state_dict(), test_acc=acc, epoch_losses=getattr(learn, 'epoch_losses', []),
+                time_s=time.time() - t0)

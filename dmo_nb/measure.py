@@ -48,7 +48,8 @@ def pearson(vectors:list, # T 1-D arrays or tensors of equal length (or lists of
     s = torch.zeros(T, dtype=torch.float64)
     P = 0
     for parts in zip(*chunks):
-        X = torch.stack([torch.as_tensor(np.asarray(p) if not isinstance(p, torch.Tensor) else p).reshape(-1).double().cpu() for p in parts])
+        flat = lambda p: torch.as_tensor(p if isinstance(p, torch.Tensor) else np.asarray(p)).reshape(-1).double().cpu()
+        X = torch.stack([flat(p) for p in parts])
         G += X @ X.T
         s += X.sum(1)
         P += X.shape[1]

@@ -84,7 +84,8 @@ def _global_masks(weights:dict, n_keep:int)->dict:
     holders = {k: nn.Module() for k in weights}
     for k, h in holders.items(): h.weight = nn.Parameter(weights[k].clone(), requires_grad=False)
     total = sum(w.numel() for w in weights.values())
-    tprune.global_unstructured([(h, 'weight') for h in holders.values()], pruning_method=tprune.L1Unstructured, amount=total - n_keep)
+    tprune.global_unstructured([(h, 'weight') for h in holders.values()], pruning_method=tprune.L1Unstructured,
+                               amount=total - n_keep)
     return {k: h.weight_mask.bool() for k, h in holders.items()}
 
 # %% ../nbs/05_prune.ipynb #49d90a29

@@ -52,7 +52,8 @@ def method_table(tasks:list, # task names, in column order
     "A markdown table like the paper's Tables 1-3: one row per method, per-task accuracy, average, #P (ratio)."
     lines = ['| Method | ' + ' | '.join(tasks) + ' | Avg | #P (Ratio) |', '|---' * (len(tasks) + 3) + '|']
     for name, (a, p) in methods.items():
-        cells = [f'{a[t]:.2f}' for t in tasks] + [f'{np.mean([a[t] for t in tasks]):.2f}', f'{fmt_params(p)} ({p / ref_params:.2f})']
+        cells = [f'{a[t]:.2f}' for t in tasks]
+        cells += [f'{np.mean([a[t] for t in tasks]):.2f}', f'{fmt_params(p)} ({p / ref_params:.2f})']
         lines.append(f'| {name} | ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines) + '\n'
 
@@ -103,7 +104,8 @@ def plot_task_graph(rep:dict)->plt.Figure:
     fig, ax = plt.subplots(figsize=(5, 4))
     pos = nx.circular_layout(G)
     nx.draw_networkx_edges(G, pos, ax=ax, width=[1 + 3 * max(0, d['weight']) for *_, d in G.edges(data=True)], edge_color='0.6')
-    nx.draw_networkx_edge_labels(G, pos, ax=ax, edge_labels={(i, j): f"{d['weight']:.2f}" for i, j, d in G.edges(data=True)}, font_size=7)
+    labels = {(i, j): f"{d['weight']:.2f}" for i, j, d in G.edges(data=True)}
+    nx.draw_networkx_edge_labels(G, pos, ax=ax, edge_labels=labels, font_size=7)
     nx.draw_networkx_nodes(G, pos, ax=ax, node_color=[pal[gid[tasks[i]]] for i in G.nodes], node_size=900)
     nx.draw_networkx_labels(G, pos, ax=ax, labels={i: tasks[i] for i in G.nodes}, font_size=7)
     ax.set_title(f"task graph, τ_sim = {rep['config']['tau_sim']}: {len(rep['groups'])} group(s)", fontsize=10)

@@ -66,7 +66,7 @@ def sample_losses(learn:Learner, # a trained learner
     return _scored(learn, task, True, bs, lambda preds, targs, losses: losses.float()).numpy()
 
 def _scored(learn, task, train, bs, score):
-    "`score(preds, targs, losses)` of every image of a split, in order; data-parallel, each rank scores its `shard` and all are gathered."
+    "`score(preds, targs, losses)` of every image of a split, in order; data-parallel, each rank scores its `shard`."
     n = len(task.x_train if train else task.x_test)
     idx = shard(n) if is_data_parallel(learn) else None
     dl = task_loader(task, train=train, bs=bs, device=learn.dls.device, augment=False, shuffle=False, index=idx)

@@ -43,7 +43,7 @@ class Recipe:
     amp:str=None # mixed precision: 'bf16' or 'fp16' (CUDA), None: fp32
     channels_last:bool=False # channels-last memory format for model and batches
     compile:str=None # `torch.compile` mode of the network ('default', 'reduce-overhead', 'max-autotune'), None: eager
-    ddp:bool=False # in a launch of several processes, train data-parallel: every process a `bs / N` share of every batch (`dmo_nb.distrib.DataParallel`)
+    ddp:bool=False # train data-parallel in a launch of N processes: each a `bs / N` share of every batch
 
     @classmethod
     def of(cls,
@@ -190,7 +190,7 @@ class FiniteLoss(Callback):
     def __init__(self,
                  label:str='', # what trains, for the message (e.g. the task's name)
                  flag:str='--lr', # the setting to lower
-                 every:int=None, # check every this many batches (default: 1 on the CPU, 25 elsewhere: a check waits for the device)
+                 every:int=None, # check every this many batches (default: 1 on the CPU, 25 on a device, which a check waits for)
                 ): store_attr()
     def before_fit(self): self.bad, self.n = None, 0
     def after_batch(self):
@@ -219,7 +219,7 @@ def fit(learn:Learner, # the learner to train
     "Train `learn` on `schedule`: live bars in a terminal, one line per epoch in a log, nothing if `quiet`."
     check_choice('schedule', schedule, SCHEDULES)
     cbs = [FiniteLoss(label, flag)]
-    # a `Checkpoint` puts back the saved weights and optimiser; fastai's `start_epoch` (its `SkipToEpoch`) skips the finished epochs
+    # a `Checkpoint` puts back the saved weights and optimiser; fastai's `start_epoch` (`SkipToEpoch`) skips finished epochs
     start = max([cb.resume(epochs) for cb in learn.cbs if callable(getattr(type(cb), 'resume', None))], default=0)
     if schedule == 'cos':
         go = lambda: learn.fit(epochs, lr, cbs=cbs + [ParamScheduler({'lr': SchedCos(lr, 0.)})], start_epoch=start)
