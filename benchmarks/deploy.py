@@ -7,8 +7,9 @@ measures, against T dense single-task networks (float32) and G dense group netwo
 - bytes on disk (every state dict saved with safetensors, the same container as the export);
 - resident memory of a fresh process that loads the networks and classifies one batch of every task: the highest RSS read
   after each task (after garbage collection), above the same process's RSS after its imports (the interpreter, torch and dmo_nb),
-  and the bytes of the model tensors it holds at their highest (the dense state dicts; the export's packed tensors plus
-  the group networks rebuilt at that moment): the part of the memory that DMO's sparsity can shrink;
+  and the bytes of the model tensors it holds at their highest (the dense state dicts; for the export, `held_bytes`: its
+  packed tensors in memory, none with `max_resident`, which reads each group from the file, plus the group networks
+  rebuilt at that moment): the part of the memory that DMO's sparsity can shrink;
 - latency at batch 1 and 64 of one task, median of repeats in one process at the same thread count: one dense single-task
   network in torch eager, the exported model (torch), the exported model through onnxruntime, and one dense network
   exported to onnxruntime (the same engine without DMO);
@@ -53,7 +54,7 @@ with torch.no_grad():
         m = load(arg, max_resident=None if how == 'all' else int(how))
         for t in tasks:
             m.predict(t, x[t]); high = max(high, rss())
-            weights = max(weights, nbytes(m.tensors.values()) + held(m.resident.values()))
+            weights = max(weights, m.held_bytes())
 print(json.dumps(dict(base_kib=base, peak_kib=high, weights_bytes=weights)))
 '''
 
@@ -76,18 +77,9 @@ def sparse_conv(net, density_of, threads:int)->dict:
         return y.view(w.shape[0], x.shape[0], -1)
     return dict(density=float((w != 0).float().mean()), shape=list(w.shape), dense_ms=_median_ms(dense, 20), sparse_ms=_median_ms(sparse, 20))
 
-def onnx_session(net, task, size, threads):
-    import io, onnxruntime as ort
-    from dmo_nb.deploy import _TaskPath
-    f = io.BytesIO()
-    torch.onnx.export(_TaskPath(net, task).eval(), (torch.zeros(2, 3, *size),), f, input_names=['x'], output_names=['logits'],
-                      dynamic_axes={'x': {0: 'n'}, 'logits': {0: 'n'}}, dynamo=False)
-    o = ort.SessionOptions(); o.intra_op_num_threads = threads
-    return ort.InferenceSession(f.getvalue(), o, providers=['CPUExecutionProvider'])
-
 def bench(run:Path, threads:int)->dict:
     from safetensors.torch import save
-    from dmo_nb.deploy import export_model, load, run_groups_dir
+    from dmo_nb.deploy import export_model, load, run_groups_dir, task_session
     from dmo_nb.pipeline import load_group, single_path, resolve
     from dmo_nb.runs import finished_run
     from dmo_nb.core import safe_load
@@ -114,7 +106,7 @@ def bench(run:Path, threads:int)->dict:
     t = max(sc.tasks, key=lambda t: len(t.x_train))
     dense = MultiHeadNet(resnet(cfg.depth, cfg.width), {t.name: t.n_classes}); dense.load_state_dict(single_states[t.name]); dense.eval()
     m_torch, m_ort = load(files['float32']), load(files['float32'], backend='onnxruntime')
-    dense_ort = onnx_session(dense, t.name, t.size, threads)
+    dense_ort = task_session(dense, t.name, t.size, threads)
     lat = {}
     for b in (1, 64):   # every path from the same uint8 images to class indices, timed in turn so that noise hits them alike
         xu = t.x_test[:b]
@@ -169,9 +161,10 @@ def table(r:dict)->str:
 WHY_NOT = {  # why a target is missed, where it is: the arithmetic of the measured figures, not a guess
     'float16': 'the packed masks (1 bit per prunable weight of every group) and the unpruned tensors, stored as they are, '
                'are a share that halving the values does not touch',
-    'ram': 'one rebuilt group network is as large as one dense single-task network (1/T), and the packed file stays loaded '
-           'beside it; in RSS, the working memory of a forward pass (the batch, the kernels\' buffers) is most of the peak '
-           'at these sizes, for dense networks and the export alike',
+    'ram': 'with `max_resident=1` the process holds one rebuilt group network and nothing else of the model (the packed '
+           'tensors stay in the file): one dense network, 1/T, plus the heads of the other tasks of its group; in RSS, the '
+           'working memory of a forward pass (the batch, the kernels\' buffers) is most of the peak at these sizes, for '
+           'dense networks and the export alike',
     'torch': 'the export runs the same dense kernels as one dense network once its group is rebuilt',
     'onnxruntime': "onnxruntime's dense engine is the ceiling: the same network without DMO, in onnxruntime, is as far "
                    "(the figure after the semicolon), and no sparse kernel measured here beats dense at this density "

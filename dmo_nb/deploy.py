@@ -16,8 +16,8 @@ from .prune import load_sparse
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['FORMAT', 'VERSION', 'DTYPES', 'BACKENDS', 'run_groups_dir', 'export_model', 'read_model', 'group_state', 'DMOModel',
-           'load']
+__all__ = ['FORMAT', 'VERSION', 'DTYPES', 'BACKENDS', 'run_groups_dir', 'export_model', 'FileTensors', 'read_model',
+           'group_state', 'DMOModel', 'load', 'task_session']
 
 # %% ../nbs/11b_deploy.ipynb #2699e515
 FORMAT, VERSION = 'dmo_nb.deploy', 1
@@ -36,13 +36,19 @@ def run_groups_dir(out, # a finished run directory
     raise ValueError(f'`out` {out}: no dmo-* folder holds the report of report.json; run `dmo_nb run --out {out}` again')
 
 # %% ../nbs/11b_deploy.ipynb #d9616988
+def _hash_tensor(h, # a hashlib hash
+                 k:str, # the tensor's name
+                 t:torch.Tensor, # the tensor
+                ):
+    "Feed one tensor's name, dtype, shape and bytes to `h`."
+    t = t.contiguous()
+    h.update(f'{k}|{t.dtype}|{tuple(t.shape)}|'.encode())
+    h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b'')
+
 def _digest(tensors:dict, meta:dict)->str:
     "sha256 of the metadata and of every tensor's name, dtype, shape and bytes, in name order."
     h = hashlib.sha256(json.dumps(meta, sort_keys=True).encode())
-    for k in sorted(tensors):
-        t = tensors[k].contiguous()
-        h.update(f'{k}|{t.dtype}|{tuple(t.shape)}|'.encode())
-        h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b'')
+    for k in sorted(tensors): _hash_tensor(h, k, tensors[k])
     return h.hexdigest()
 
 # %% ../nbs/11b_deploy.ipynb #45fb4721
@@ -77,7 +83,28 @@ def export_model(out, # a finished run directory
     return atomic_write(to, lambda tmp: Path(tmp).write_bytes(blob))
 
 # %% ../nbs/11b_deploy.ipynb #f4ec92a0
+class FileTensors:
+    "An exported model's tensors left in its file: a group's are read when it is rebuilt, checked against load time."
+    def __init__(self,
+                 path, # the model file
+                 digests:dict, # group prefix ('g0') -> sha256 of its tensors, taken while the whole file was verified
+                ):
+        self.path, self.digests = Path(path), digests
+    def __repr__(self): return f'FileTensors({self.path}, {len(self.digests)} groups)'
+    def group(self, gi:int)->dict:
+        "The tensors of group `gi`, read from the file; `ArtifactError` if they changed since the file was loaded."
+        pre, h = f'g{gi}/', hashlib.sha256()
+        try:
+            with safe_open(str(self.path), 'pt') as f: t = {k: f.get_tensor(k) for k in sorted(f.keys()) if k.startswith(pre)}
+        except Exception as e:
+            raise ArtifactError(f'{self.path} can no longer be read ({type(e).__name__}): load it again') from None
+        for k, v in t.items(): _hash_tensor(h, k, v)
+        if h.hexdigest() != self.digests.get(f'g{gi}'):
+            raise ArtifactError(f'{self.path} changed after it was loaded (group {gi}): load it again')
+        return t
+
 def read_model(path, # a file written by `export_model`
+               lazy:bool=False, # leave the tensors in the file (a `FileTensors`), each group read when it is needed
               )->tuple:
     "The tensors and metadata of an exported model, after its format, version and digest are checked: (tensors, meta)."
     path = Path(path)
@@ -90,15 +117,20 @@ def read_model(path, # a file written by `export_model`
                 raise ArtifactError(f'{path} is not a dmo_nb model (format {meta.get("format")!r})')
             if meta.get('version', 0) > VERSION:
                 raise ArtifactError(f'{path} is a dmo_nb model of format version {meta["version"]}; this dmo_nb '
-                                    f'reads version {VERSION} '
-                                    'and older: upgrade dmo_nb')
-            tensors = {k: f.get_tensor(k) for k in f.keys()}
+                                    f'reads version {VERSION} and older: upgrade dmo_nb')
+            # one tensor at a time into the digest: lazily, none is kept, only each group's own digest
+            h, tensors, groups = hashlib.sha256(json.dumps(meta, sort_keys=True).encode()), {}, {}
+            for k in sorted(f.keys()):
+                t = f.get_tensor(k)
+                _hash_tensor(h, k, t)
+                if lazy: _hash_tensor(groups.setdefault(k.split('/')[0], hashlib.sha256()), k, t)
+                else: tensors[k] = t
     except ArtifactError: raise
     except Exception as e:
         raise ArtifactError(f'{path} is damaged or not a safetensors file ({type(e).__name__}: {str(e)[:120]})') from None
-    if _digest(tensors, meta) != head.get('digest'):
+    if h.hexdigest() != head.get('digest'):
         raise ArtifactError(f'{path} was changed after it was written: its digest does not match')
-    return tensors, meta
+    return (FileTensors(path, {g: v.hexdigest() for g, v in groups.items()}) if lazy else tensors), meta
 
 # %% ../nbs/11b_deploy.ipynb #ff2719a7
 def group_state(tensors:dict, # from `read_model`
@@ -124,7 +156,7 @@ def group_state(tensors:dict, # from `read_model`
 class DMOModel:
     "A deployed DMO model: `predict(task, images)` routes to the task's group network, rebuilt on first use."
     def __init__(self,
-                 tensors:dict, # from `read_model`
+                 tensors, # from `read_model`: a dict, or a `FileTensors` that reads each group when it is rebuilt
                  meta:dict, # from `read_model`
                  max_resident:int=None, # keep at most this many groups rebuilt at once (None: all)
                  backend:str='torch', # 'torch' or 'onnxruntime'
@@ -142,17 +174,29 @@ class DMOModel:
         self.resident = OrderedDict()
     @property
     def tasks(self)->list: return list(self.meta['routing'])
+    @property
+    def lazy(self)->bool: return isinstance(self.tensors, FileTensors)
     def __repr__(self):
-        return f"DMOModel({len(self.tasks)} tasks in {len(self.meta['groups'])} groups, {self.meta['dtype']}, {self.backend})"
+        where = ', groups read from the file' if self.lazy else ''
+        return (f"DMOModel({len(self.tasks)} tasks in {len(self.meta['groups'])} groups, {self.meta['dtype']}, "
+                f"{self.backend}{where})")
+    def held_bytes(self)->int:
+        "Bytes of model tensors this model holds: the packed ones in memory, and every rebuilt torch network."
+        packed = [] if self.lazy else list(self.tensors.values())
+        nets = [v.state_dict().values() for v in self.resident.values() if isinstance(v, torch.nn.Module)]
+        return sum(t.numel() * t.element_size() for t in packed + [t for vs in nets for t in vs])
 
 # %% ../nbs/11b_deploy.ipynb #705f453a
 def load(path, # a file written by `export_model` (`dmo_nb export`)
          max_resident:int=None, # keep at most this many group networks rebuilt at once (None: all that were used)
          backend:str='torch', # 'torch' (the reference) or 'onnxruntime' (`pip install 'dmo_nb[deploy]'`)
          device:str='cpu', # torch device (torch backend)
+         lazy:bool=None, # leave the packed tensors in the file, reading a group's when it is rebuilt (default: with `max_resident`)
         )->DMOModel:
     "Load an exported DMO model: no pickle, no code; a tampered, truncated or newer file is refused with one line."
-    return DMOModel(*read_model(path), max_resident=max_resident, backend=backend, device=device)
+    lazy = max_resident is not None if lazy is None else lazy
+    if max_resident is not None: check_int('max_resident', max_resident, 1)   # before the file is read
+    return DMOModel(*read_model(path, lazy), max_resident=max_resident, backend=backend, device=device)
 
 # %% ../nbs/11b_deploy.ipynb #f2792c6e
 @patch
@@ -164,7 +208,8 @@ def _check_task(self:DMOModel, task:str)->str:
 def _net(self:DMOModel, gi:int)->MultiHeadNet:
     g = self.meta['groups'][gi]
     net = MultiHeadNet(resnet(self.meta['depth'], self.meta['width']), g['heads'])
-    net.load_state_dict(group_state(self.tensors, self.meta, gi))
+    tensors = self.tensors.group(gi) if self.lazy else self.tensors
+    net.load_state_dict(group_state(tensors, self.meta, gi))
     return net.to(self.device).eval()
 
 @patch
@@ -233,15 +278,25 @@ class _TaskPath(torch.nn.Module):
         self.net, self.task = net, task
     def forward(self, x): return self.net.forward_task(x, self.task)
 
+def task_session(net:MultiHeadNet, # a (dense) network with `task`'s head
+                 task:str, # the task whose path is exported
+                 size, # the input's (H, W)
+                 threads:int=None, # onnxruntime's intra-op threads (default: torch's)
+                ):
+    "An onnxruntime session of `task`'s path through `net` (backbone and head), exported with `torch.onnx`."
+    import io, warnings, onnxruntime as ort
+    f = io.BytesIO()
+    with warnings.catch_warnings():   # the TorchScript exporter, on purpose: the torch.export one needs onnxscript
+        warnings.simplefilter('ignore', DeprecationWarning)
+        torch.onnx.export(_TaskPath(net.cpu(), task).eval(), (torch.zeros(2, 3, *size),), f, input_names=['x'],
+                          output_names=['logits'], dynamic_axes={'x': {0: 'n'}, 'logits': {0: 'n'}}, dynamo=False)
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = threads or torch.get_num_threads()
+    # one session a task lives in the process: threads that spin after a run would take the cores from the next one
+    opts.add_session_config_entry('session.intra_op.allow_spinning', '0')
+    return ort.InferenceSession(f.getvalue(), opts, providers=['CPUExecutionProvider'])
+
 @patch
 def _onnx(self:DMOModel, task:str):
-    "An onnxruntime session of `task`'s path (its group network, dense, and its head), exported with `torch.onnx`."
-    import io, onnxruntime as ort
-    p = self.meta['preprocessing'][task]
-    net = _TaskPath(self._net(self.meta['routing'][task]).cpu(), task).eval()
-    f = io.BytesIO()
-    torch.onnx.export(net, (torch.zeros(2, 3, *p['size']),), f, input_names=['x'], output_names=['logits'],
-                      dynamic_axes={'x': {0: 'n'}, 'logits': {0: 'n'}}, dynamo=False)
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = torch.get_num_threads()
-    return ort.InferenceSession(f.getvalue(), opts, providers=['CPUExecutionProvider'])
+    "The onnxruntime session of `task`'s path: its group network, rebuilt dense, and its head."
+    return task_session(self._net(self.meta['routing'][task]), task, self.meta['preprocessing'][task]['size'])
