@@ -10,7 +10,7 @@ sentence per control, written from those numbers, whichever way they fall. Run i
 """
 import argparse, json, shutil
 from pathlib import Path
-from dmo_nb.ablate import aggregate, aggregate_table, ablation_table
+from dmo_nb.ablate import aggregate, aggregate_table, ablation_table, grouping_rank
 
 WHAT = {  # what each control isolates (DESIGN: "what a control isolates")
     'single_matched': 'single-task networks trained as many epochs as DMO in all (is it the extra epochs?)',
@@ -35,19 +35,25 @@ def sentence(r:dict, dmo:dict)->str:
     return (f"- **{r['name']}**, {what}: DMO − row = {m:+.2f} ± {s:.2f} points on the average (paired, {n} seed(s)): {verdict}; "
             f"#P ratio to single-task learning {r['ratio']['mean']:.3f} (DMO {dmo['ratio']['mean']:.3f}).")
 
+def read_table(f:Path)->dict:
+    "One seed's ablation.json; a table written before `ablate` ranked the grouping gets its rank from its own rows."
+    t = json.loads(f.read_text())
+    if t.get('grouping') is None: t['grouping'] = grouping_rank(t['rows'])
+    return t
+
 def main(runs:Path, out:Path):
     tables = {}
     for d in sorted(runs.glob('seed*')):
         f = d/'ablation.json'
         if not f.is_file(): continue
-        tables[d.name] = json.loads(f.read_text())
+        tables[d.name] = read_table(f)
         (out/d.name).mkdir(parents=True, exist_ok=True)
         shutil.copyfile(f, out/d.name/'ablation.json')
         (out/d.name/'ablation.md').write_text(ablation_table(tables[d.name]))
     # a seed whose run directory is not on this machine (runs/ starts empty) keeps the table written up before
     for f in sorted(out.glob('seed*/ablation.json')):
         if f.parent.name not in tables:
-            tables[f.parent.name] = json.loads(f.read_text())
+            tables[f.parent.name] = read_table(f)
             print(f'{f.parent.name}: no run directory under {runs}, the table kept in {f} is used')
     tables = [tables[k] for k in sorted(tables)]
     if not tables: print(f'no ablation.json under {runs}/seed*: nothing to write'); return
