@@ -8,7 +8,7 @@ a launch from it needs them and says so. The regrouping tutorial opens the commi
 The run must have planned (or `Run.inputs` measures it now, from its data and networks)."""
 import argparse
 from pathlib import Path
-from dmo_nb.core import atomic_save, atomic_write_json, load_json, open_manifest, safe_load
+from dmo_nb.core import atomic_save, atomic_write_json, load_json, open_manifest
 from dmo_nb.config import regroup_key
 from dmo_nb.plan import kept_inputs
 from dmo_nb.runs import Run

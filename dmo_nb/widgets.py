@@ -20,7 +20,7 @@ from fastai.callback.core import Callback
 from .measure import check_alpha
 from .group import check_tau_sim, similarity_graph
 from .prune import check_tau
-from .config import Config, missing_single
+from .config import missing_single
 from .runs import Run
 from .plan import Plan, make_plan, kept_inputs
 from .structure import score_grouping
