@@ -54,6 +54,7 @@ def main(runs:Path, out:Path):
     for f in sorted(out.glob('seed*/ablation.json')):
         if f.parent.name not in tables:
             tables[f.parent.name] = read_table(f)
+            (f.parent/'ablation.md').write_text(ablation_table(tables[f.parent.name]))   # in today's table form
             print(f'{f.parent.name}: no run directory under {runs}, the table kept in {f} is used')
     tables = [tables[k] for k in sorted(tables)]
     if not tables: print(f'no ablation.json under {runs}/seed*: nothing to write'); return

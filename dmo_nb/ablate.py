@@ -346,10 +346,11 @@ def _finish(table, done, single, out):
 def row_label(name:str, # a row name
               tasks:list, # the scenario's task names
              )->str:
-    "A row's name for a table: past 4 tasks, a partition shows its shared groups only (`partition: a+b (others alone)`)."
-    if not name.startswith('partition:') or len(tasks) <= 4: return name
-    shared = [g for g in name[len('partition:'):].split('|') if '+' in g]
-    return 'partition: ' + (' | '.join(shared) or 'all alone') + ' (others alone)'
+    "A row's name for a Markdown table (its `|` escaped); past 4 tasks a partition shows its shared groups only."
+    if name.startswith('partition:') and len(tasks) > 4:   # `partition: a+b (others alone)`
+        shared = [g for g in name[len('partition:'):].split('|') if '+' in g]
+        name = 'partition: ' + (' | '.join(shared) or 'all alone') + ' (others alone)'
+    return name.replace('|', '\\|')
 
 def ablation_table(table:dict, # from `ablate` (or `aggregate`)
                   )->str:
@@ -433,7 +434,7 @@ def aggregate_table(agg:dict, # from `aggregate`
              '|---|---|' + '---|' * (len(tasks) + 5)]
     for r in agg['rows']:
         acc = ' | '.join(pm(r['accuracy'][t]) for t in tasks)
-        lines.append(f"| {r['name']} | {len(r['seeds'])} | {acc} | {pm(r['avg'])} | "
+        lines.append(f"| {row_label(r['name'], tasks)} | {len(r['seeds'])} | {acc} | {pm(r['avg'])} | "
                      f"{r['ratio']['mean']:.3f} | {pm(r['delta_m'])} | "
                      f"{pm(r['delta_m_matched'])} | {pm(r['avg_minus_dmo'])} |")
     return '\n'.join(lines) + '\n'

@@ -69,4 +69,5 @@ def test_grouping_rank_and_regret_by_hand():
     assert grouping_rank(rows) == dict(rank=2, of=3, regret=1.5, best='known_groups')
     assert grouping_rank([dict(name='single', avg=1.)]) is None
     assert row_label('partition:a|b+c|d|e|f', list('abcdef')) == 'partition: b+c (others alone)'
-    assert row_label('partition:a|b+c', list('abc')) == 'partition:a|b+c'
+    assert row_label('partition:a|b+c', list('abc')) == 'partition:a\\|b+c'   # a Markdown cell: the bar escaped
+    assert row_label('partition:a+b|c+d|e|f', list('abcdef')) == 'partition: a+b \\| c+d (others alone)'
