@@ -36,14 +36,17 @@ def run_groups_dir(out, # a finished run directory
     raise ValueError(f'`out` {out}: no dmo-* folder holds the report of report.json; run `dmo_nb run --out {out}` again')
 
 # %% ../nbs/11b_deploy.ipynb #d9616988
-def _hash_tensor(h, # a hashlib hash
+def _hash_tensor(hs, # a hashlib hash, or several fed the same
                  k:str, # the tensor's name
                  t:torch.Tensor, # the tensor
                 ):
-    "Feed one tensor's name, dtype, shape and bytes to `h`."
+    "Feed one tensor's name, dtype, shape and bytes to each hash of `hs` (its bytes read once)."
     t = t.contiguous()
-    h.update(f'{k}|{t.dtype}|{tuple(t.shape)}|'.encode())
-    h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b'')
+    head = f'{k}|{t.dtype}|{tuple(t.shape)}|'.encode()
+    data = t.reshape(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b''
+    for h in (hs if isinstance(hs, (list, tuple)) else [hs]):
+        h.update(head)
+        h.update(data)
 
 def _digest(tensors:dict, meta:dict)->str:
     "sha256 of the metadata and of every tensor's name, dtype, shape and bytes, in name order."
@@ -122,9 +125,8 @@ def read_model(path, # a file written by `export_model`
             h, tensors, groups = hashlib.sha256(json.dumps(meta, sort_keys=True).encode()), {}, {}
             for k in sorted(f.keys()):
                 t = f.get_tensor(k)
-                _hash_tensor(h, k, t)
-                if lazy: _hash_tensor(groups.setdefault(k.split('/')[0], hashlib.sha256()), k, t)
-                else: tensors[k] = t
+                _hash_tensor([h, groups.setdefault(k.split('/')[0], hashlib.sha256())] if lazy else h, k, t)
+                if not lazy: tensors[k] = t
     except ArtifactError: raise
     except Exception as e:
         raise ArtifactError(f'{path} is damaged or not a safetensors file ({type(e).__name__}: {str(e)[:120]})') from None
@@ -191,7 +193,7 @@ def load(path, # a file written by `export_model` (`dmo_nb export`)
          max_resident:int=None, # keep at most this many group networks rebuilt at once (None: all that were used)
          backend:str='torch', # 'torch' (the reference) or 'onnxruntime' (`pip install 'dmo_nb[deploy]'`)
          device:str='cpu', # torch device (torch backend)
-         lazy:bool=None, # leave the packed tensors in the file, reading a group's when it is rebuilt (default: with `max_resident`)
+         lazy:bool=None, # leave the packed tensors in the file, each group read when rebuilt (default: with `max_resident`)
         )->DMOModel:
     "Load an exported DMO model: no pickle, no code; a tampered, truncated or newer file is refused with one line."
     lazy = max_resident is not None if lazy is None else lazy
