@@ -1,6 +1,6 @@
 """Write up `dmo_nb ablate` over several seeds of one setting (the full-data run: `results/real_cpu_full/ablate.sh`).
 
-    python benchmarks/ablation.py [--runs runs/real_cpu_full] [--out results/real_cpu_full]
+    python benchmarks/ablation.py [--runs runs/real_cpu_full] [--out results/real_cpu_full] [--script SCRIPT --title TITLE]
 
 Reads `<runs>/seed*/ablation.json`, copies each seed's table next to the write-up (`<out>/seed*/ablation.json|md`; a seed
 with no run directory here keeps the table already there), and
@@ -41,7 +41,7 @@ def read_table(f:Path)->dict:
     if t.get('grouping') is None: t['grouping'] = grouping_rank(t['rows'])
     return t
 
-def main(runs:Path, out:Path):
+def main(runs:Path, out:Path, script:str='results/real_cpu_full/ablate.sh', title:str='the full-data run'):
     tables = {}
     for d in sorted(runs.glob('seed*')):
         f = d/'ablation.json'
@@ -60,8 +60,8 @@ def main(runs:Path, out:Path):
     if not tables: print(f'no ablation.json under {runs}/seed*: nothing to write'); return
     agg = aggregate(tables)
     dmo = next(r for r in agg['rows'] if r['name'] == 'dmo')
-    lines = [f"# Ablations of the full-data run: {', '.join(agg['tasks'])}", '',
-             'Made by `bash results/real_cpu_full/ablate.sh` (each seed: the run, then `dmo_nb ablate`; every row resumes), written up',
+    lines = [f"# Ablations of {title}: {', '.join(agg['tasks'])}", '',
+             f'Made by `bash {script}` (each seed: the run, then `dmo_nb ablate`; every row resumes), written up',
              'by `python benchmarks/ablation.py`. Protocol as in `README.md` here; every control trains with the run\'s data, seed,',
              "shared initialisation and fine-tuning recipe. Δm is LibMTL's, in percent, against `single` and against `single_matched`.", '',
              f"Seeds with a table: {agg['seeds']}. Rows per seed: " + ', '.join(f"seed {t['seed']} {len(t['rows'])}" for t in tables)
@@ -81,4 +81,6 @@ def main(runs:Path, out:Path):
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--runs', default='runs/real_cpu_full', type=Path); p.add_argument('--out', default='results/real_cpu_full', type=Path)
-    a = p.parse_args(); main(a.runs, a.out)
+    p.add_argument('--script', default='results/real_cpu_full/ablate.sh', help='the script that made the runs, named in the write-up')
+    p.add_argument('--title', default='the full-data run', help='what the runs are, for the heading')
+    a = p.parse_args(); main(a.runs, a.out, a.script, a.title)

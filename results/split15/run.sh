@@ -1,23 +1,42 @@
 #!/usr/bin/env bash
 # The 15-task scenario where grouping matters (MNIST, USPS, CIFAR-10 split by class pairs), three seeds at the full-data
-# CPU protocol: for each seed, single-task + DMO + baselines (`dmo_nb compare`), then the grouping rows of `dmo_nb ablate`
-# (singletons, one group, the known grouping, 5 random partitions of DMO's group sizes), then the write-ups. Every step
-# resumes: run it again after a kill and finished networks, groups and rows are reused.
-#   bash results/split15/run.sh          # several hours per seed on 2 CPU cores; SEEDS="0" for one seed
+# CPU protocol. The order puts what the issue needs first, so a stopped session has finished the most useful rows:
+#   1. seed 0: single-task + DMO + hard sharing + MTAN (`dmo_nb compare`), then the groupings judged by outcome
+#      (`dmo_nb ablate`: singletons, one group, the known grouping, 5 random partitions of DMO's group sizes);
+#   2. seeds 1 and 2: `dmo_nb compare` alone, which completes the 3-seed Table 2;
+#   3. seeds 1 and 2: the grouping rows as well (set OUTCOME_SEEDS="0" to skip them).
+# The write-ups are remade after every step. Every step resumes: run it again after a kill and finished networks,
+# groups and rows are reused.
+#   bash results/split15/run.sh          # about 1 hour per seed for step 1's compare, 1.5 hours for its groupings
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DATA=${DATA:-../shared/data}
 DMO_NB=${DMO_NB:-.venv/bin/dmo_nb}
 PY=${PY:-.venv/bin/python}
 OUT=${OUT:-runs/split15}
+RES=${RES:-results/split15}
+SEEDS=${SEEDS:-0 1 2}
+OUTCOME_SEEDS=${OUTCOME_SEEDS:-$SEEDS}
 COMMON="--scenario split15 --data-root $DATA --size 32 --depth 10 --width 16 --epochs 15"
 stamp() { date '+%F %T'; }
-for s in ${SEEDS:-0 1 2}; do
-  echo "[$(stamp)] seed $s: single-task, DMO and the baselines"
-  $DMO_NB compare $COMMON --seed $s --methods dmo hard mtan --out $OUT/seed$s
-  echo "[$(stamp)] seed $s: groupings judged by outcome"
-  $DMO_NB ablate --out $OUT/seed$s --ablations singletons one_group known_groups partitions --random-partitions 5
-  $PY benchmarks/grouping_signals.py --runs $OUT --out results/split15
-  $PY benchmarks/ablation.py --runs $OUT --out results/split15
-done
+report() {
+  $PY benchmarks/grouping_signals.py --runs $OUT --out $RES
+  $PY benchmarks/ablation.py --runs $OUT --out $RES --script results/split15/run.sh --title 'the 15-task scenario'
+  $PY benchmarks/table2.py --runs $OUT --out $RES
+}
+compare() {
+  echo "[$(stamp)] seed $1: single-task, DMO and the baselines"
+  $DMO_NB compare $COMMON --seed $1 --methods dmo hard mtan --out $OUT/seed$1
+  report
+}
+outcome() {
+  echo "[$(stamp)] seed $1: groupings judged by outcome"
+  $DMO_NB ablate --out $OUT/seed$1 --ablations singletons one_group known_groups partitions --random-partitions 5
+  report
+}
+first=${SEEDS%% *}
+compare $first
+case " $OUTCOME_SEEDS " in *" $first "*) outcome $first ;; esac
+for s in $SEEDS; do [ "$s" = "$first" ] || compare $s; done
+for s in $OUTCOME_SEEDS; do [ "$s" = "$first" ] || outcome $s; done
 echo "[$(stamp)] done"
