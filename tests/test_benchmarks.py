@@ -43,3 +43,33 @@ def test_distributed_benchmark_smoke(tmp_path, capsys):
     distributed.main(quick=True, out_md=tmp_path/'distributed.md')
     table = (tmp_path/'distributed.md').read_text()
     for what in ('| 1 process, 2 threads |', '| torchrun, 2 processes x 1 thread |', 'accuracy identical'): assert what in table, what
+
+def _seed_dir(d:Path, single:dict, dmo:dict, hard:dict=None):
+    "A run directory as `dmo_nb compare` leaves it: the run's report, and a finished baseline under compare/."
+    import json
+    d.mkdir(parents=True)
+    (d/'report.json').write_text(json.dumps(dict(accuracy=dict(single=single, dmo=dmo), params=dict(single=1000, dmo=150),
+                                                 groups=[['a', 'b']])))
+    if hard:
+        (d/'compare').mkdir()
+        (d/'compare'/'hard-0123456789.json').write_text(json.dumps(dict(accuracy=hard, params=400)))
+
+def test_table2_means_paired_differences_and_resume(tmp_path):
+    "Hand-computed: two seeds, hard sharing on one; the cells are mean ± std, the last column DMO's paired lead; a seed whose run is gone keeps its copy."
+    import json, table2
+    runs, out = tmp_path/'runs', tmp_path/'out'
+    _seed_dir(runs/'seed0', dict(a=80., b=90.), dict(a=82., b=90.), hard=dict(a=70., b=90.))
+    _seed_dir(runs/'seed1', dict(a=84., b=90.), dict(a=84., b=92.))
+    table2.main(runs, out, ['single', 'dmo', 'hard', 'mtan'])
+    agg = {r['name']: r for r in json.loads((out/'table2.json').read_text())['aggregate']['rows']}
+    assert agg['single']['avg']['mean'] == 86.0 and abs(agg['single']['avg']['std'] - 2 ** 0.5) < 1e-9   # 85, 87
+    assert agg['dmo']['avg']['mean'] == 87.0 and agg['dmo']['ratio']['mean'] == 0.15                     # 86, 88
+    assert agg['single']['avg_minus_dmo']['mean'] == -1.0 and agg['single']['avg_minus_dmo']['std'] == 0.0
+    assert agg['hard']['seeds'] == [0] and agg['hard']['avg_minus_dmo']['mean'] == -6.0                  # 80 − 86
+    assert abs(agg['hard']['delta_m']['mean'] - 100 * ((70 - 80) / 80 + 0) / 2) < 1e-9
+    md = (out/'table2.md').read_text()
+    assert 'MTAN none' in md and '| Hard parameter sharing | 1 | 70.00 | 90.00 | 80.00 | 0.000M | 0.400 |' in md
+    assert "DMO's groups: seed 0: a+b; seed 1: a+b." in md
+    import shutil; shutil.rmtree(runs/'seed1')
+    table2.main(runs, out, ['single', 'dmo', 'hard', 'mtan'])
+    assert json.loads((out/'table2.json').read_text())['aggregate']['rows'][0]['seeds'] == [0, 1]
