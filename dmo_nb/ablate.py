@@ -243,7 +243,7 @@ def ablate(out, # a finished run directory (`dmo_nb run --out ...`)
     with r.lock('dmo_nb ablate'): return _ablate(r, rows, random_partitions)
 
 # %% ../nbs/11a_ablate.ipynb #00ae192d
-def _partitions(cfg, sc, dmo_groups, rows, n_random):
+def _partitions(cfg, sc, dmo_groups, rows, n_random, log=print):
     "The partition rows asked for: named ones, and with `partitions` all (T <= 4) or `n_random` random ones of DMO's sizes."
     names = sc.names
     parts = [parse_partition(r, names) for r in rows if r.startswith('partition:')]
@@ -253,7 +253,11 @@ def _partitions(cfg, sc, dmo_groups, rows, n_random):
             seen = {partition_name(q, names) for q in taken}
             extra = [p for p in set_partitions(list(names)) if partition_name(p, names) not in seen]
         else:
-            extra = random_partitions(names, sorted((len(g) for g in dmo_groups), reverse=True), n_random, cfg.seed, taken)
+            sizes = sorted((len(g) for g in dmo_groups), reverse=True)
+            extra = random_partitions(names, sizes, n_random, cfg.seed, taken)
+            if len(extra) < n_random:   # e.g. DMO made singletons: no other partition has its sizes
+                log(f'[ablate] partitions: {len(extra)} of the {n_random} asked exist with DMO\'s group sizes {sizes} '
+                    'besides DMO\'s own, singletons and one group')
         parts += [canonical(p, names) for p in extra]
     return list({partition_name(p, names): p for p in parts}.values())
 
@@ -280,7 +284,8 @@ def _ablate(r:Run, rows, n_random):
     dmo = group_row('dmo', groups_of(plan))
     nets = None
     # the references always; the partitions last
-    todo = [n for n in ROW_ORDER if n in rows or n in ('single', 'dmo')] + _partitions(cfg, r.sc, plan.groups, rows, n_random)
+    todo = [n for n in ROW_ORDER if n in rows or n in ('single', 'dmo')]
+    todo += _partitions(cfg, r.sc, plan.groups, rows, n_random, r.log)
     for row in todo:
         if row == 'single': add(single)
         elif row == 'dmo': add(dmo)
