@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The 15-task scenario where grouping matters (MNIST, USPS, CIFAR-10 split by class pairs), three seeds at the full-data
 # CPU protocol. The order puts what the issue needs first, so a stopped session has finished the most useful rows:
-#   1. seed 0: single-task + DMO + hard sharing + MTAN (`dmo_nb compare`), then the groupings judged by outcome
-#      (`dmo_nb ablate`: singletons, one group, the known grouping, 5 random partitions of DMO's group sizes);
+#   1. seed 0: single-task + DMO (`dmo_nb compare --methods dmo`), then the groupings judged by outcome
+#      (`dmo_nb ablate`: singletons, one group, the known grouping, 5 random partitions of DMO's group sizes),
+#      then hard sharing and MTAN beside them (the same `compare`, which reuses single-task and DMO);
 #   2. seeds 1 and 2: `dmo_nb compare` alone, which completes the 3-seed Table 2;
 #   3. seeds 1 and 2: the grouping rows as well (set OUTCOME_SEEDS="0" to skip them).
 # The write-ups are remade after every step. Every step resumes: run it again after a kill and finished networks,
@@ -24,9 +25,10 @@ report() {
   $PY benchmarks/ablation.py --runs $OUT --out $RES --script results/split15/run.sh --title 'the 15-task scenario'
   $PY benchmarks/table2.py --runs $OUT --out $RES
 }
-compare() {
-  echo "[$(stamp)] seed $1: single-task, DMO and the baselines"
-  $DMO_NB compare $COMMON --seed $1 --methods dmo hard mtan --out $OUT/seed$1
+compare() {  # compare SEED METHOD...
+  local s=$1; shift
+  echo "[$(stamp)] seed $s: single-task and ${*}"
+  $DMO_NB compare $COMMON --seed $s --methods "$@" --out $OUT/seed$s
   report
 }
 outcome() {
@@ -35,8 +37,8 @@ outcome() {
   report
 }
 first=${SEEDS%% *}
-compare $first
-case " $OUTCOME_SEEDS " in *" $first "*) outcome $first ;; esac
-for s in $SEEDS; do [ "$s" = "$first" ] || compare $s; done
+case " $OUTCOME_SEEDS " in *" $first "*) compare $first dmo; outcome $first ;; esac
+compare $first dmo hard mtan
+for s in $SEEDS; do [ "$s" = "$first" ] || compare $s dmo hard mtan; done
 for s in $OUTCOME_SEEDS; do [ "$s" = "$first" ] || outcome $s; done
 echo "[$(stamp)] done"
