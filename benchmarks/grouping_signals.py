@@ -4,7 +4,8 @@
 
 For each run directory `<runs>/seed*/` whose single-task stage is finished (`dmo_nb run --stage single` is enough),
 of a scenario with a known grouping (`split15`: `mnist_k` with `usps_k`, each CIFAR-10 task alone), it reads the
-single-task networks and scores these signals:
+single-task networks and scores these signals (seeds already in `<out>/signals.json` whose run directories are gone are
+kept, so a write-up grows seed by seed across machines):
 S_W in its three readings (`--weight-mode cka|delta|final`), S_L, the paper's S at α ∈ {0, 0.5, 1} (CKA), and a
 signal of another kind, the overlap of the tasks' pruning masks (`dmo_nb.structure.mask_similarity`, at one keep
 ratio for every task). Each is scored by the adjusted Rand index of its grouping against the known one and by the
@@ -53,6 +54,13 @@ def main(argv=None):
         known = run.sc.expected_groups
         for name, S in signals(run, a.keep).items():
             rows.setdefault(name, []).append(dict(seed=run.cfg.seed, **score(S, run.names, known, run.cfg.tau_sim)))
+    out = Path(a.out)
+    if (kept := out/'signals.json').is_file():   # seeds scored before whose run directories are not on this machine
+        fresh = {r['seed'] for rs in rows.values() for r in rs}
+        old = {n: [r for r in rs if r['seed'] not in fresh] for n, rs in load_json(kept).items()}
+        if seeds := sorted({r['seed'] for rs in old.values() for r in rs}):
+            print(f'seed(s) {seeds}: no run directory under {a.runs}, their scores kept in {kept} are used')
+        for n, rs in old.items(): rows[n] = sorted(rows.get(n, []) + rs, key=lambda r: r['seed'])
     if not rows: raise SystemExit(f'no finished run under {a.runs}/seed*')
     f = lambda rs, k: f"{np.mean([r[k] for r in rs]):.2f} ± {np.std([r[k] for r in rs]):.2f}" if rs[0][k] is not None else '–'
     lines = ['| signal | seeds | ARI at the run\'s τ_sim | pairs together | groups | best ARI (any τ_sim) | pairs together there | τ_sim there |',
@@ -62,7 +70,6 @@ def main(argv=None):
                      f"{f(rs, 'best_together')} | {f(rs, 'best_tau_sim')} |")
     table = '\n'.join(lines) + '\n'
     print(table)
-    out = Path(a.out)
     atomic_write_json(rows, out/'signals.json')
     atomic_write_text(f'# Which signal groups best\n\nMade by `python benchmarks/grouping_signals.py --runs {a.runs}`: each '
                       f'signal scored against the known grouping, no training (see the script).\n\n' + table, out/'signals.md')

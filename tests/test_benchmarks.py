@@ -73,3 +73,17 @@ def test_table2_means_paired_differences_and_resume(tmp_path):
     import shutil; shutil.rmtree(runs/'seed1')
     table2.main(runs, out, ['single', 'dmo', 'hard', 'mtan'])
     assert json.loads((out/'table2.json').read_text())['aggregate']['rows'][0]['seeds'] == [0, 1]
+
+def test_grouping_signals_keeps_seeds_whose_run_is_gone(tmp_path, capsys):
+    "The signals write-up grows across machines: scores already written are kept for seeds with no run directory, and averaged."
+    import json, grouping_signals
+    score = lambda seed, ari: dict(seed=seed, ari=ari, together=0.0, n_groups=15, best_ari=ari, best_tau_sim=0.3,
+                                    best_together=0.8, best_n_groups=10)
+    out = tmp_path/'out'; out.mkdir()
+    (out/'signals.json').write_text(json.dumps({'S_W cka': [score(1, 0.8), score(2, 0.9)]}))
+    grouping_signals.main(['--runs', str(tmp_path/'runs'), '--out', str(out)])
+    assert 'seed(s) [1, 2]: no run directory' in capsys.readouterr().out
+    assert '| S_W cka | 2 | 0.85 ± 0.05 |' in (out/'signals.md').read_text()                   # mean and std of 0.8, 0.9
+    assert [r['seed'] for r in json.loads((out/'signals.json').read_text())['S_W cka']] == [1, 2]
+    import pytest
+    with pytest.raises(SystemExit, match='no finished run'): grouping_signals.main(['--runs', str(tmp_path/'runs'), '--out', str(tmp_path/'empty')])
