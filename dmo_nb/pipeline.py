@@ -8,7 +8,7 @@ import time, warnings
 from pathlib import Path
 import numpy as np, torch
 from fastcore.basics import patch
-from .core import atomic_write_json, open_manifest, artifact_lock, check_choice, check_int
+from .core import atomic_write_json, atomic_copy, load_json, verify, open_manifest, artifact_lock, check_choice, check_int
 from .distrib import init_distributed, world_size, is_main, barrier
 from .data import Scenario
 from .models import resnet, MultiHeadNet, n_params, prunable
@@ -80,6 +80,26 @@ def build_group(self:Run,
                 dense_bytes=sum(v.numel() * v.element_size() for v in net.state_dict().values()),
                 pruning=infos, epoch_losses=ft['epoch_losses'], task_weights=ft['task_weights'], time_s=ft['time_s'])
 
+# %% ../nbs/10_pipeline.ipynb #a5156d7c
+@patch
+def same_group_elsewhere(self:Run,
+                         plan:Plan, # the plan being carried out
+                         g:list, # one of its groups (task names)
+                         folder, # the plan's own folder (not searched)
+                        ):
+    "A finished group of another plan of this run with `g`'s tasks, keep ratios and difficulties: (json, pt) paths, or None."
+    keep, d = ({n: plan.keep_ratio[n] for n in g}, {n: plan.difficulty[n] for n in g})
+    for pj in sorted(self.out.glob('dmo-*/plan.json')):
+        if pj.parent == Path(folder): continue
+        try: other = load_json(pj)
+        except (OSError, ValueError): continue
+        if pj.parent.name != f'dmo-{plan_key(self.cfg, self.names, other)}': continue   # other settings or networks
+        for i, h in enumerate(other['groups']):
+            if h != g or {n: other['keep_ratio'][n] for n in g} != keep or {n: other['difficulty'][n] for n in g} != d: continue
+            j, w = pj.parent/f'group_{i}.json', pj.parent/f'group_{i}.pt'
+            if j.exists() and w.exists() and not verify(j) and not verify(w): return j, w
+    return None
+
 # %% ../nbs/10_pipeline.ipynb #6a9df7ac
 @patch
 def groups(self:Run,
@@ -93,12 +113,17 @@ def groups(self:Run,
     folder = self.plan_dir(plan) if folder is None else Path(folder)
     self.directory()
     if self.arts is None: self.single()
+    if self.writes and not (folder/'plan.json').exists(): plan.write(folder/'plan.json')   # what its groups were made from
     results = []
     for gi, g in enumerate(plan.groups):
         if only is not None and gi not in only: continue
         gp, pre = folder/f'group_{gi}.pt', f'[group {gi}]'
         build = lambda ck: self.build_group(g, plan, gp if self.writes else None, ck, cbs, pre, restart)
-        res, was = self.reuse_or_build(folder/f'group_{gi}.json', build, pre, f'fine-tuning group {gi} again',
+        gj = folder/f'group_{gi}.json'
+        if restart is None and self.writes and not gj.exists() and (src := self.same_group_elsewhere(plan, g, folder)):
+            atomic_copy(src[1], gp); atomic_copy(src[0], gj)   # the network first: a result file always has its network
+            self.log(f'{pre} {g}: the same group is finished in {src[0].parent.name}/{src[0].name}; copied, not trained again')
+        res, was = self.reuse_or_build(gj, build, pre, f'fine-tuning group {gi} again',
                                        weights=gp, fits=lambda res: res['tasks'] == g)
         if was: self.log(f'{pre} reusing finished group {g}')
         results.append(res)

@@ -43,6 +43,7 @@ def test_every_row_then_nothing_twice(done, tmp_path, capsys):
     assert main(['ablate', '--out', str(d), '--no-quiet']) == 0   # the rest; the two finished rows are reused
     log = capsys.readouterr().out
     assert 'training digits' not in log.split('single_matched')[0]
+    assert 'copied, not trained again' in log   # singletons and the partitions share groups: each trains once
     tab = json.loads((d/'ablation.json').read_text())
     rows = {r['name']: r for r in tab['rows']}
     assert set(ROW_ORDER) <= set(rows)
