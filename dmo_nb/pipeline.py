@@ -8,7 +8,7 @@ import time, warnings
 from pathlib import Path
 import numpy as np, torch
 from fastcore.basics import patch
-from .core import atomic_write_json, atomic_copy, load_json, verify, open_manifest, artifact_lock, check_choice, check_int
+from .core import atomic_write_json, atomic_copy, discard, load_json, verify, open_manifest, artifact_lock, check_choice, check_int
 from .distrib import init_distributed, world_size, is_main, barrier
 from .data import Scenario
 from .models import resnet, MultiHeadNet, n_params, prunable
@@ -122,6 +122,7 @@ def groups(self:Run,
         gj = folder/f'group_{gi}.json'
         if restart is None and self.writes and not gj.exists() and (src := self.same_group_elsewhere(plan, g, folder)):
             atomic_copy(src[1], gp); atomic_copy(src[0], gj)   # the network first: a result file always has its network
+            discard(gj.with_suffix('.ckpt'))   # a fine-tuning of it that a kill stopped is not needed now
             self.log(f'{pre} {g}: the same group is finished in {src[0].parent.name}/{src[0].name}; copied, not trained again')
         res, was = self.reuse_or_build(gj, build, pre, f'fine-tuning group {gi} again',
                                        weights=gp, fits=lambda res: res['tasks'] == g)
