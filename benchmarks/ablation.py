@@ -10,7 +10,7 @@ sentence per control, written from those numbers, whichever way they fall. Run i
 """
 import argparse, json, shutil
 from pathlib import Path
-from dmo_nb.ablate import aggregate, aggregate_table, ablation_table, grouping_rank
+from dmo_nb.ablate import aggregate, aggregate_table, ablation_table, grouping_rank, row_label
 
 WHAT = {  # what each control isolates (DESIGN: "what a control isolates")
     'single_matched': 'single-task networks trained as many epochs as DMO in all (is it the extra epochs?)',
@@ -23,16 +23,19 @@ WHAT = {  # what each control isolates (DESIGN: "what a control isolates")
     'sparse_hard': "hard sharing pruned to DMO's #P and fine-tuned (is one sparse multi-task network enough?)",
 }
 
-def sentence(r:dict, dmo:dict)->str:
+def sentence(r:dict, dmo:dict, tasks:list)->str:
     "One sentence for a row: DMO's paired lead or deficit against it, stated as it came out."
     d = r['avg_minus_dmo']
     if d is None: return ''
     m, s, n = -d['mean'], d['std'], d['n']   # DMO minus the row
-    what = WHAT.get(r['name'], f"the partition {r['name'][len('partition:'):]}" if r['name'].startswith('partition:') else r['name'])
+    part = r['name'].startswith('partition:')
+    what = WHAT.get(r['name'], ("a random partition with DMO's group sizes" if len(tasks) > 4 else
+                                f"the partition {r['name'][len('partition:'):]}") if part else r['name'])
+    name = row_label(r['name'], tasks).replace('\\|', '|')
     if n > 1 and abs(m) <= s: verdict = 'no difference beyond the spread of the seeds'
     elif abs(m) < 0.1: verdict = 'no difference'
     else: verdict = f"DMO {'ahead' if m > 0 else 'behind'}"
-    return (f"- **{r['name']}**, {what}: DMO − row = {m:+.2f} ± {s:.2f} points on the average (paired, {n} seed(s)): {verdict}; "
+    return (f"- **{name}**, {what}: DMO − row = {m:+.2f} ± {s:.2f} points on the average (paired, {n} seed(s)): {verdict}; "
             f"#P ratio to single-task learning {r['ratio']['mean']:.3f} (DMO {dmo['ratio']['mean']:.3f}).")
 
 def read_table(f:Path)->dict:
@@ -69,7 +72,7 @@ def main(runs:Path, out:Path, script:str='results/real_cpu_full/ablate.sh', titl
              '## Mean ± std over the seeds', '', aggregate_table(agg),
              f"DMO's groups per seed: " + '; '.join(f"seed {t['seed']} {t['dmo_groups']}" for t in tables) + '.', '',
              '## What each control shows', '']
-    lines += [s for r in agg['rows'] if r['name'] not in ('single', 'dmo') and (s := sentence(r, dmo))]
+    lines += [s for r in agg['rows'] if r['name'] not in ('single', 'dmo') and (s := sentence(r, dmo, agg['tasks']))]
     lines += ['', f"DMO itself: average {dmo['avg']['mean']:.2f} ± {dmo['avg']['std']:.2f}, Δm vs single {dmo['delta_m']['mean']:+.2f} ± "
               f"{dmo['delta_m']['std']:.2f}" + (f", Δm vs single_matched {dmo['delta_m_matched']['mean']:+.2f} ± {dmo['delta_m_matched']['std']:.2f}"
                                                   if dmo['delta_m_matched'] else '') + '.', '', '## Per seed', '']
