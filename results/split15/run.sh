@@ -8,7 +8,8 @@
 #   3. seeds 1 and 2: the grouping rows as well (set OUTCOME_SEEDS="0" to skip them).
 # The write-ups are remade after every step. Every step resumes: run it again after a kill and finished networks,
 # groups and rows are reused.
-#   bash results/split15/run.sh          # about 1 hour per seed for step 1's compare, 1.5 hours for its groupings
+#   bash results/split15/run.sh          # on 2 CPU cores, a seed: single-task 10 min, DMO 15, hard sharing 10, MTAN 18;
+#                                        # the groupings 45 min (groups they share with DMO are copied, not trained)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DATA=${DATA:-../shared/data}
@@ -25,13 +26,24 @@ report() {
   $PY benchmarks/ablation.py --runs $OUT --out $RES --script results/split15/run.sh --title 'the 15-task scenario'
   $PY benchmarks/table2.py --runs $OUT --out $RES
 }
+# A seed whose run directory is not on this machine but whose finished step is kept in $RES (a new session, another
+# machine) is not trained again: its write-ups are remade from what $RES keeps. Delete $RES/seedS to redo it.
+kept() {  # kept SEED compare|outcome
+  [ ! -d $OUT/seed$1 ] || return 1
+  case $2 in
+    compare) [ -f $RES/seed$1/table2_inputs.json ] && grep -q '"mtan"' $RES/seed$1/table2_inputs.json ;;
+    outcome) [ -f $RES/seed$1/ablation.json ] && grep -q '"known_groups"' $RES/seed$1/ablation.json ;;
+  esac
+}
 compare() {  # compare SEED METHOD...
   local s=$1; shift
+  if kept $s compare; then echo "[$(stamp)] seed $s: kept in $RES/seed$s, not trained again"; return; fi
   echo "[$(stamp)] seed $s: single-task and ${*}"
   $DMO_NB compare $COMMON --seed $s --methods "$@" --out $OUT/seed$s
   report
 }
 outcome() {
+  if kept $1 outcome; then echo "[$(stamp)] seed $1: groupings kept in $RES/seed$1, not trained again"; return; fi
   echo "[$(stamp)] seed $1: groupings judged by outcome"
   $DMO_NB ablate --out $OUT/seed$1 --ablations singletons one_group known_groups partitions --random-partitions 5
   report
