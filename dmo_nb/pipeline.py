@@ -121,7 +121,8 @@ def groups(self:Run,
         build = lambda ck: self.build_group(g, plan, gp if self.writes else None, ck, cbs, pre, restart)
         gj = folder/f'group_{gi}.json'
         if restart is None and self.writes and not gj.exists() and (src := self.same_group_elsewhere(plan, g, folder)):
-            atomic_copy(src[1], gp); atomic_copy(src[0], gj)   # the network first: a result file always has its network
+            atomic_copy(src[1], gp)   # the network first: a result file always has its network
+            atomic_copy(src[0], gj)
             discard(gj.with_suffix('.ckpt'))   # a fine-tuning of it that a kill stopped is not needed now
             self.log(f'{pre} {g}: the same group is finished in {src[0].parent.name}/{src[0].name}; copied, not trained again')
         res, was = self.reuse_or_build(gj, build, pre, f'fine-tuning group {gi} again',
