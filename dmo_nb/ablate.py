@@ -381,11 +381,14 @@ def plot_ablation(table:dict, # from `ablate`
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for r in table['rows']:
         n = r['name']
-        c = 'C3' if n == 'dmo' else 'C0' if n.startswith('single') else 'C7' if n.startswith('partition') else 'C2'
+        c = 'C3' if n == 'dmo' else 'C0' if n in ('single', 'single_matched') else 'C7' if n.startswith('partition') else 'C2'
         ax.scatter(r['params'], r['avg'], color=c, s=60 if r['name'] == 'dmo' else 30, zorder=3)
-        ax.annotate(n.replace('partition:', ''), (r['params'], r['avg']), fontsize=7, xytext=(4, 3),
-                    textcoords='offset points')
+        label = row_label(n, table['tasks']).replace('\\|', '|').replace('partition:', '').strip()
+        ax.annotate(label, (r['params'], r['avg']), fontsize=7, xytext=(4, 3), textcoords='offset points')
     ax.set_xscale('log')
+    ax.xaxis.set_major_locator(matplotlib.ticker.LogLocator(subs=(1., 2., 5.)))
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: fmt_params(v)))
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.set_xlabel('#P (log)')
     ax.set_ylabel('average test accuracy (%)')
     ax.set_title(f"{table['scenario']}, seed {table['seed']}: DMO and its controls", fontsize=10)
