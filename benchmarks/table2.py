@@ -27,7 +27,7 @@ def seed_methods(d:Path)->dict:
             rows[m] = dict(accuracy=r['accuracy'][m], params=r['params'][m], seconds=None)
     for f in sorted((d/'compare').glob('*-*.json'), key=lambda q: q.stat().st_mtime):   # the newest file of a method wins
         r = json.loads(f.read_text())
-        if 'accuracy' in r and 'params' in r: rows[f.name.split('-')[0]] = dict(accuracy=r['accuracy'], params=r['params'], seconds=None)
+        if 'accuracy' in r and 'params' in r: rows[f.name.split('-')[0]] = dict(accuracy=r['accuracy'], params=r['params'], seconds=r.get('time_s'))
     cmp = d/'comparison.json'
     if cmp.is_file():
         for m, r in json.loads(cmp.read_text())['rows'].items():

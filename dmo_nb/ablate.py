@@ -263,7 +263,8 @@ def _partitions(cfg, sc, dmo_groups, rows, n_random, log=print):
 
 def _ablate(r:Run, rows, n_random):
     cfg, names = r.cfg, r.names
-    t0 = time.time()
+    t0, prev = time.time(), r.out/'ablation.json'
+    spent = load_json(prev).get('time_s', 0.) if prev.is_file() else 0.   # earlier calls that wrote this table
     for p in clean_tmp(r.out): r.log(f'removed {p} (left by a killed write)')
     torch.manual_seed(cfg.seed)
     arts = r.single()   # the run's networks; its config.json and report.json stay as they are
@@ -274,10 +275,10 @@ def _ablate(r:Run, rows, n_random):
     done = {}
     def groups_of(p, restart=None, kind='dmo'):
         d = r.plan_dir(p) if restart is None else r.out/'ablate'/f'{kind}-{plan_key(cfg, names, p)}'
-        p.write(d/'plan.json')
         return r.groups(p, restart=restart, folder=d)
     def add(row):
         done[row['name']] = row
+        table['time_s'] = spent + time.time() - t0   # a killed call counts up to its last finished row
         _finish(table, done, single, r.out)
         avg = np.mean(list(row['accuracy'].values()))
         r.log(f"[ablate] {row['name']}: avg {avg:.2f}, #P {fmt_params(row['params'])}")
@@ -311,7 +312,7 @@ def _ablate(r:Run, rows, n_random):
             add(group_row(row, groups_of(plan, from_init(cfg, r.init, random_masks=True), 'random_masks')))
         elif row == 'sparse_hard': add(sparse_hard(r, dmo['params']))
         else: add(group_row(partition_name(row, names), groups_of(variant_plan(plan, names, row))))
-    table['time_s'] = time.time() - t0
+    table['time_s'] = spent + time.time() - t0   # wall seconds over every call, so a reusing call adds its few seconds
     _finish(table, done, single, r.out)
     r.log('\n' + ablation_table(table))
     r.log(f'ablation: {r.out/"ablation.md"} (json {r.out/"ablation.json"}, figure {r.out/"figures"/"ablation.png"})')

@@ -82,21 +82,31 @@ def build_group(self:Run,
 
 # %% ../nbs/10_pipeline.ipynb #a5156d7c
 @patch
-def same_group_elsewhere(self:Run,
-                         plan:Plan, # the plan being carried out
-                         g:list, # one of its groups (task names)
-                         folder, # the plan's own folder (not searched)
-                        ):
-    "A finished group of another plan of this run with `g`'s tasks, keep ratios and difficulties: (json, pt) paths, or None."
-    keep, d = ({n: plan.keep_ratio[n] for n in g}, {n: plan.difficulty[n] for n in g})
+def other_plans(self:Run,
+                folder, # the folder of the plan being carried out (left out)
+               )->list:
+    "This run's other plan folders as (folder, plan dict): those whose name is their `plan.json`'s key under this run's config."
+    found = []
     for pj in sorted(self.out.glob('dmo-*/plan.json')):
         if pj.parent == Path(folder): continue
         try: other = load_json(pj)
         except (OSError, ValueError): continue
-        if pj.parent.name != f'dmo-{plan_key(self.cfg, self.names, other)}': continue   # other settings or networks
+        if pj.parent.name == f'dmo-{plan_key(self.cfg, self.names, other)}': found.append((pj.parent, other))
+    return found
+
+@patch
+def same_group_elsewhere(self:Run,
+                         plan:Plan, # the plan being carried out
+                         g:list, # one of its groups (task names)
+                         folder, # the plan's own folder (not searched)
+                         others:list=None, # `Run.other_plans(folder)`, when the caller has read them already
+                        ):
+    "A finished group of another plan of this run with `g`'s tasks, keep ratios and difficulties: (json, pt) paths, or None."
+    keep, d = ({n: plan.keep_ratio[n] for n in g}, {n: plan.difficulty[n] for n in g})
+    for where, other in (self.other_plans(folder) if others is None else others):
         for i, h in enumerate(other['groups']):
             if h != g or {n: other['keep_ratio'][n] for n in g} != keep or {n: other['difficulty'][n] for n in g} != d: continue
-            j, w = pj.parent/f'group_{i}.json', pj.parent/f'group_{i}.pt'
+            j, w = where/f'group_{i}.json', where/f'group_{i}.pt'
             if j.exists() and w.exists() and not verify(j) and not verify(w): return j, w
     return None
 
@@ -114,13 +124,17 @@ def groups(self:Run,
     self.directory()
     if self.arts is None: self.single()
     if self.writes and not (folder/'plan.json').exists(): plan.write(folder/'plan.json')   # what its groups were made from
-    results = []
+    results, others = [], None   # the other plans, read the first time a group is missing
     for gi, g in enumerate(plan.groups):
         if only is not None and gi not in only: continue
         gp, pre = folder/f'group_{gi}.pt', f'[group {gi}]'
         build = lambda ck: self.build_group(g, plan, gp if self.writes else None, ck, cbs, pre, restart)
         gj = folder/f'group_{gi}.json'
-        if restart is None and self.writes and not gj.exists() and (src := self.same_group_elsewhere(plan, g, folder)):
+        src = None
+        if restart is None and self.writes and not gj.exists():
+            others = self.other_plans(folder) if others is None else others
+            src = self.same_group_elsewhere(plan, g, folder, others)
+        if src:
             atomic_copy(src[1], gp)   # the network first: a result file always has its network
             atomic_copy(src[0], gj)
             discard(gj.with_suffix('.ckpt'))   # a fine-tuning of it that a kill stopped is not needed now

@@ -58,6 +58,8 @@ def test_every_row_then_nothing_twice(done, tmp_path, capsys):
     capsys.readouterr()
     assert main(['ablate', '--out', str(d), '--no-quiet']) == 0   # all finished: nothing trains
     again = capsys.readouterr().out
+    last = json.loads((d/'ablation.json').read_text())
+    assert first['time_s'] < tab['time_s'] < last['time_s']   # wall time adds up over the calls: a reusing one does not reset it
     assert 'train_loss' not in again and '] training' not in again and 'fine-tuning' not in again, again[:2000]
     assert json.loads((d/'config.json').read_text()) == json.loads((done/'config.json').read_text())   # the run's files stay
     assert (d/'report.json').read_bytes() == (done/'report.json').read_bytes()
