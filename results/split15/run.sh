@@ -44,6 +44,9 @@ compare() {  # compare SEED METHOD...
 }
 outcome() {
   if kept $1 outcome; then echo "[$(stamp)] seed $1: groupings kept in $RES/seed$1, not trained again"; return; fi
+  if [ ! -d $OUT/seed$1 ]; then   # its networks are gone; training them again would also replace its kept Table 2 inputs
+    echo "[$(stamp)] seed $1: no run directory under $OUT, so no grouping rows (they need the seed's networks)"; return
+  fi
   echo "[$(stamp)] seed $1: groupings judged by outcome"
   $DMO_NB ablate --out $OUT/seed$1 --ablations singletons one_group known_groups partitions --random-partitions 5
   report
