@@ -73,8 +73,8 @@ def main(runs:Path, out:Path, script:str='results/real_cpu_full/ablate.sh', titl
              f"DMO's groups per seed: " + '; '.join(f"seed {t['seed']} {t['dmo_groups']}" for t in tables) + '.', '',
              '## What each control shows', '']
     lines += [s for r in agg['rows'] if r['name'] not in ('single', 'dmo') and (s := sentence(r, dmo, agg['tasks']))]
-    lines += ['', f"DMO itself: average {dmo['avg']['mean']:.2f} ± {dmo['avg']['std']:.2f}, Δm vs single {dmo['delta_m']['mean']:+.2f} ± "
-              f"{dmo['delta_m']['std']:.2f}" + (f", Δm vs single_matched {dmo['delta_m_matched']['mean']:+.2f} ± {dmo['delta_m_matched']['std']:.2f}"
+    lines += ['', f"DMO itself: average {dmo['avg']['mean']:.2f} ± {dmo['avg']['std']:.2f}, Δm vs single "
+              + (f"{dmo['delta_m']['mean']:+.2f} ± {dmo['delta_m']['std']:.2f}" if dmo['delta_m'] else 'undefined (a task at 0%)') + (f", Δm vs single_matched {dmo['delta_m_matched']['mean']:+.2f} ± {dmo['delta_m_matched']['std']:.2f}"
                                                   if dmo['delta_m_matched'] else '') + '.', '', '## Per seed', '']
     for t in tables: lines += [f"### Seed {t['seed']}", '', ablation_table(t)]
     (out/'ablation.md').write_text('\n'.join(lines) + '\n')

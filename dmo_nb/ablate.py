@@ -10,7 +10,7 @@ import numpy as np, torch
 import matplotlib
 import matplotlib.pyplot as plt
 from .core import (atomic_write, atomic_write_json, atomic_write_text, load_json, stable_hash, check_int, run_lock,
-                         clean_tmp, ArtifactError)
+                         clean_tmp, ArtifactError, load_trusted_json, is_number)
 from .models import n_params, prunable
 from .single import task_net
 from .prune import magnitude_masks, count_params
@@ -25,9 +25,9 @@ from .compare import run_baseline, load_baseline, baseline_key, one_process
 
 # %% auto #0
 __all__ = ['ABLATIONS', 'ROW_ORDER', 'GROUPINGS', 'set_partitions', 'canonical', 'partition_name', 'parse_partition',
-           'random_partitions', 'delta_m', 'check_ablations', 'group_row', 'variant_plan', 'projected_params',
-           'uniform_keep', 'from_init', 'sparse_hard', 'ablate', 'grouping_rank', 'row_label', 'ablation_table',
-           'plot_ablation', 'write_ablation', 'aggregate', 'aggregate_table']
+           'random_partitions', 'delta_m', 'zero_tasks', 'check_ablations', 'group_row', 'variant_plan',
+           'projected_params', 'uniform_keep', 'from_init', 'sparse_hard', 'ablate', 'grouping_rank', 'row_label',
+           'ablation_table', 'plot_ablation', 'write_ablation', 'aggregate', 'aggregate_table']
 
 # %% ../nbs/11a_ablate.ipynb #134ce0f5
 ABLATIONS = ('single', 'single_matched', 'dmo', 'singletons', 'one_group', 'known_groups', 'partitions', 'uniform_keep',
@@ -100,8 +100,14 @@ def random_partitions(names:list, # the scenario's task names
 def delta_m(acc:dict, # task -> accuracy of a method
             base:dict, # task -> accuracy of the reference (single-task learning)
            )->float:
-    "LibMTL's Δm in percent: the mean over tasks of the relative change against `base` (accuracy: higher is better)."
+    "LibMTL's Δm in percent: the mean relative change against `base` (higher is better); None where a `base` task scores 0."
+    if any(base[t] == 0 for t in base): return None   # a relative change from 0 has no value
     return float(100 * np.mean([(acc[t] - base[t]) / base[t] for t in base]))
+
+def zero_tasks(base:dict, # task -> accuracy of the reference
+              )->list:
+    "The tasks on which the reference scores 0: where they exist, Δm against it is undefined."
+    return [t for t in base if base[t] == 0]
 
 # %% ../nbs/11a_ablate.ipynb #f5975426
 def check_ablations(names:list, # row names asked for (None: every row)
@@ -261,10 +267,16 @@ def _partitions(cfg, sc, dmo_groups, rows, n_random, log=print):
         parts += [canonical(p, names) for p in extra]
     return list({partition_name(p, names): p for p in parts}.values())
 
+def _spent(path)->float:
+    "The seconds an earlier `ablation.json` counts, once the manifest vouches for it and it says them as a number."
+    s = load_trusted_json(path).get('time_s', 0.)
+    if not is_number(s) or s < 0: raise ArtifactError(f'{path} is not a dmo_nb ablation table: `time_s` is {s!r}')
+    return float(s)
+
 def _ablate(r:Run, rows, n_random):
     cfg, names = r.cfg, r.names
     t0, prev = time.time(), r.out/'ablation.json'
-    spent = load_json(prev).get('time_s', 0.) if prev.is_file() else 0.   # earlier calls that wrote this table
+    spent = _spent(prev) if prev.is_file() else 0.   # earlier calls that wrote this table
     for p in clean_tmp(r.out): r.log(f'removed {p} (left by a killed write)')
     torch.manual_seed(cfg.seed)
     arts = r.single()   # the run's networks; its config.json and report.json stay as they are
@@ -338,6 +350,8 @@ def _finish(table, done, single, out):
     order = {n: i for i, n in enumerate(ROW_ORDER)}
     key = lambda n: (order.get(n, order['known_groups'] + 0.5), n)   # the partitions after the named groupings
     matched = done.get('single_matched')
+    refs = dict(single=single, single_matched=matched)
+    table['undefined'] = {k: z for k, ref in refs.items() if ref is not None and (z := zero_tasks(ref['accuracy']))}
     table['rows'] = []
     for n in sorted(done, key=key):
         r = dict(done[n], seed=table['seed'])
@@ -361,15 +375,18 @@ def row_label(name:str, # a row name
 def ablation_table(table:dict, # from `ablate` (or `aggregate`)
                   )->str:
     "Markdown: one row per control, one column per task, then Avg, #P (ratio), Δm against single and single_matched."
-    tasks = table['tasks']
-    f = lambda v: '' if v is None else f'{v:+.2f}'
+    tasks, undefined = table['tasks'], table.get('undefined', {})
+    f = lambda v, ref: ('undefined' if ref in undefined else '') if v is None else f'{v:+.2f}'
     lines = ['| Row | ' + ' | '.join(tasks) + ' | Avg | #P (ratio) | Δm vs single | Δm vs single_matched | time (s) |',
              '|---|' + '---|' * (len(tasks) + 5)]
     for r in table['rows']:
         acc = ' | '.join(f"{r['accuracy'][t]:.2f}" for t in tasks)
         lines.append(f"| {row_label(r['name'], tasks)} | {acc} | {r['avg']:.2f} | {fmt_params(r['params'])} "
-                     f"({r['ratio']:.2f}) | {f(r['delta_m'])} | "
-                     f"{f(r['delta_m_matched'])} | {r['seconds']:.0f} |")
+                     f"({r['ratio']:.2f}) | {f(r['delta_m'], 'single')} | "
+                     f"{f(r['delta_m_matched'], 'single_matched')} | {r['seconds']:.0f} |")
+    for ref, z in undefined.items():
+        lines.append(f"\nΔm vs {ref} is undefined: {ref} scores 0% on {', '.join(z)}, and a relative change from 0 "
+                     "has no value. The accuracies stand.")
     g = table.get('grouping')
     if g: lines.append(f"\nDMO's grouping ranks {g['rank']} of {g['of']} among itself and the partitions tried; regret "
                        f"(best grouping tried, {g['best']}, minus DMO): {g['regret']:+.2f} points.")
@@ -410,6 +427,7 @@ def write_ablation(table:dict, # from `ablate`
 
 # %% ../nbs/11a_ablate.ipynb #4ae0c8ec
 def _ms(v): return dict(mean=float(np.mean(v)), std=float(np.std(v, ddof=1)) if len(v) > 1 else 0.0, n=len(v))
+def _ms_defined(v): return None if any(x is None for x in v) else _ms(v)   # undefined on a seed: undefined
 
 def aggregate(tables:list, # `ablation.json` contents of several seeds of one setting
              )->dict:
@@ -425,9 +443,8 @@ def aggregate(tables:list, # `ablation.json` contents of several seeds of one se
         rows.append(dict(name=n, seeds=[b[n]['seed'] for b in have],
                          accuracy={t: _ms([b[n]['accuracy'][t] for b in have]) for t in tasks},
                          avg=_ms([b[n]['avg'] for b in have]), params=_ms([b[n]['params'] for b in have]),
-                         ratio=_ms([b[n]['ratio'] for b in have]), delta_m=_ms([b[n]['delta_m'] for b in have]),
-                         delta_m_matched=_ms([b[n]['delta_m_matched'] for b in have if b[n]['delta_m_matched'] is not None])
-                                         if all(b[n]['delta_m_matched'] is not None for b in have) else None,
+                         ratio=_ms([b[n]['ratio'] for b in have]), delta_m=_ms_defined([b[n]['delta_m'] for b in have]),
+                         delta_m_matched=_ms_defined([b[n]['delta_m_matched'] for b in have]),
                          avg_minus_dmo=_ms([b[n]['avg'] - b['dmo']['avg'] for b in paired]) if paired else None,
                          seconds=_ms([b[n]['seconds'] for b in have])))
     return dict(scenario=tables[0]['scenario'], tasks=tasks, seeds=[t['seed'] for t in tables], rows=rows)

@@ -6,7 +6,7 @@
 from __future__ import annotations
 import argparse, builtins, dataclasses, os, re, sys, warnings
 from pathlib import Path
-from .core import load_json, RunDirBusy, DiskFull
+from .core import load_json, RunDirBusy, DiskFull, check_output_file, atomic_write_text
 from fastcore.docments import docments
 from .train import AMP_MODES, COMPILE_MODES, SCHEDULES
 from .measure import READINGS
@@ -141,28 +141,28 @@ def _errors(work)->int:
 
 def _images(inputs:list, size:tuple):
     "uint8 images from one .npz (`predict` resizes them if need be) or from image files (resized as a run resizes)."
+    import zipfile, numpy as np, torch
+    from dmo_nb.datasets import resize_images, npz_array, open_image
     if len(inputs) == 1 and inputs[0].endswith('.npz'):
-        import numpy as np
         if not Path(inputs[0]).is_file(): raise FileNotFoundError(f'{inputs[0]}: no such file')
-        with np.load(inputs[0]) as z:
-            key = next((k for k in ('x', 'images', 'x_test') if k in z.files), None)
-            if key is None:
-                raise ValueError(f"{inputs[0]} holds no images under 'x', 'images' or 'x_test' (it has {z.files})")
-            return z[key]
-    import numpy as np, torch
-    from PIL import Image, UnidentifiedImageError
-    from dmo_nb.datasets import resize_images
+        try:
+            with np.load(inputs[0], allow_pickle=False) as z:
+                key = next((k for k in ('x', 'images', 'x_test') if k in z.files), None)
+                if key is None:
+                    raise ValueError(f"{inputs[0]} holds no images under 'x', 'images' or 'x_test' (it has {z.files})")
+                return npz_array(z, key, inputs[0])   # its declared shape is checked against its bytes first
+        except (zipfile.BadZipFile, EOFError, OSError, AttributeError) as e:
+            raise ValueError(f'{inputs[0]} is truncated or not a .npz archive ({type(e).__name__})') from None
     out = []
     for f in inputs:
-        try:
-            with Image.open(f) as im: x = torch.from_numpy(np.array(im.convert('RGB'))).permute(2, 0, 1)[None]
-            out.append(resize_images(x, size[0])[0].permute(1, 2, 0).numpy())   # as the run resized its data
-        except (FileNotFoundError, UnidentifiedImageError, OSError) as e:
-            raise ValueError(f'{f}: not an image file ({type(e).__name__})') from None
+        if not Path(f).is_file(): raise FileNotFoundError(f'{f}: no such file')
+        x = torch.from_numpy(open_image(f, f)).permute(2, 0, 1)[None]   # its declared size is checked first
+        out.append(resize_images(x, size[0])[0].permute(1, 2, 0).numpy())   # as the run resized its data
     return np.stack(out)
 
 def _predict(model:str, task:str, inputs:list, to:str=None, probs:bool=False, backend:str='torch'):
     "Write one CSV line per image: index, class index, class name (and the probabilities with `probs`)."
+    if to is not None: check_output_file(to)   # before any work: nothing is written where it cannot go
     m = load(model, backend=backend)
     m._check_task(task)
     pre = m.meta['preprocessing'][task]
@@ -174,7 +174,7 @@ def _predict(model:str, task:str, inputs:list, to:str=None, probs:bool=False, ba
     text = '\n'.join(rows) + '\n'
     if to is None: sys.stdout.write(text)
     else:
-        Path(to).write_text(text)
+        atomic_write_text(text, to)
         print(f'wrote {len(rows) - 1} predictions to {to}', file=sys.stderr)
 
 def _run(cmd:str, args:dict):

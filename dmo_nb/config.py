@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_config.ipynb #1098b6c3
 from __future__ import annotations
-import dataclasses, inspect, warnings
+import dataclasses, inspect, re, warnings
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import torch
@@ -20,9 +20,9 @@ from .prune import keep_ratio, check_tau
 from .weighting import WEIGHTINGS
 
 # %% auto #0
-__all__ = ['WEIGHT_MODES', 'MIN_KEEP', 'ALWAYS', 'WHEN_SET', 'PARALLEL', 'NETS', 'FLAG', 'FROM_ONE_CYCLE', 'DEFAULTS', 'setting',
-           'Config', 'build_scenario', 'resolve', 'check_data_settings', 'training_protocol', 'config_key', 'init_key',
-           'single_key', 'regroup_key', 'plan_key', 'single_path', 'missing_single']
+__all__ = ['WEIGHT_MODES', 'MIN_KEEP', 'ALWAYS', 'WHEN_SET', 'PARALLEL', 'TASK_SPEC', 'NETS', 'FLAG', 'FROM_ONE_CYCLE',
+           'DEFAULTS', 'setting', 'Config', 'build_scenario', 'resolve', 'check_data_settings', 'training_protocol',
+           'config_key', 'init_key', 'single_key', 'regroup_key', 'plan_key', 'single_path', 'missing_single']
 
 # %% ../nbs/10_config.ipynb #1ce0f2b6
 WEIGHT_MODES = ('cka', 'delta', 'final')
@@ -30,6 +30,7 @@ MIN_KEEP = 0.02   # the keep-ratio floor of a scenario that sets none (the built
 ALWAYS = ()   # a field in every key of that artifact
 WHEN_SET = (None, False)   # a field in the key only when set: old keys survive a new flag
 PARALLEL = ('tasks', 'data')
+TASK_SPEC = re.compile(r'^([A-Za-z_]\w*|synthetic:[A-Za-z_]\w*|npz:[^<>&"\'\x00-\x1f\x7f]+)$')   # what `tasks` may hold
 
 def setting(default, # the field's default
             **keys, # artifact name -> values for which the field is left out of that artifact's key
@@ -184,9 +185,13 @@ def _check_combinations(c:Config):
         if getattr(c, k) is not None and c.weighting not in ws:
             raise ValueError(f"`{k}` applies to `weighting` {' or '.join(map(repr, ws))}; "
                              f"the weighting is {c.weighting!r}")
-    ok_tasks = isinstance(c.tasks, (list, tuple)) and c.tasks and len(set(c.tasks)) == len(c.tasks)
+    ok_tasks = isinstance(c.tasks, (list, tuple)) and c.tasks and len(set(map(str, c.tasks))) == len(c.tasks)
     if c.tasks is not None and not ok_tasks:
         raise ValueError(f'`tasks` must be a non-empty list of distinct task names; got {c.tasks!r}')
+    bad = [t for t in c.tasks or [] if not isinstance(t, str) or not TASK_SPEC.match(t)]
+    if bad:   # the same check whether the names come from the command line or from a file someone else wrote
+        raise ValueError(f'`tasks` holds {bad[0]!r}: a task is a name (letters, digits, _), synthetic:NAME or '
+                         'npz:PATH (no control characters or <>&"\')')
 
 def _check_device(c:Config):
     if c.device is None: return

@@ -19,8 +19,9 @@ with warnings.catch_warnings():
 __all__ = ['MANIFEST', 'MANIFEST_FORMAT', 'TMP_SUFFIX', 'LOCK_FILES', 'DiskFull', 'manifest_root', 'artifact_lock_path',
            'file_digest', 'record', 'atomic_write', 'plain', 'atomic_save', 'atomic_write_json', 'atomic_write_text',
            'atomic_copy', 'load_json', 'stable_hash', 'ArtifactError', 'safe_load', 'check_run_dir', 'open_manifest',
-           'forget', 'discard', 'verify', 'reusable', 'load_artifact', 'RunDirBusy', 'run_lock', 'artifact_lock',
-           'clean_tmp', 'is_number', 'check_number', 'check_int', 'check_choice']
+           'forget', 'discard', 'verify', 'reusable', 'load_artifact', 'load_trusted_json', 'check_output_file',
+           'RunDirBusy', 'run_lock', 'artifact_lock', 'clean_tmp', 'is_number', 'check_number', 'check_int',
+           'check_choice']
 
 # %% ../nbs/00_core.ipynb #a23546ff
 class DiskFull(OSError):
@@ -303,6 +304,29 @@ def load_artifact(path, # a torch artifact (inside a run directory, it must matc
     why = verify(path)
     if why: raise ArtifactError(f'{path} is not trusted: {why}')
     return safe_load(path, map_location)
+
+def load_trusted_json(path, # a JSON file (inside a run directory, it must match the manifest)
+                      kind:type=dict, # the type its top level must have
+                     ):
+    "Verify `path` against its run directory's manifest, then read it; `ArtifactError` naming it unless its top is a `kind`."
+    why = verify(path)
+    if why: raise ArtifactError(f'{path} is not trusted: {why}')
+    d = load_json(path)
+    if not isinstance(d, kind):
+        raise ArtifactError(f'{path} is not a dmo_nb file: it holds a JSON {type(d).__name__}, not a {kind.__name__}')
+    return d
+
+# %% ../nbs/00_core.ipynb #45e6c74d
+def check_output_file(path, # the file a command will write
+                      name:str='to', # the argument that named it, for the message
+                     )->Path:
+    "`path` if a file can be written there (its folder may be new); else `ValueError` naming `name`, before any work."
+    p = Path(path)
+    if p.is_dir(): raise ValueError(f'`{name}` {p} is a folder: give the path of a file to write')
+    above = next((q for q in p.parents if q.exists()), None)
+    if above is not None and not above.is_dir():
+        raise ValueError(f'`{name}` {p}: {above} is a file, so nothing can be written under it')
+    return p
 
 # %% ../nbs/00_core.ipynb #653ef2d5
 class RunDirBusy(RuntimeError):

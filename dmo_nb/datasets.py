@@ -4,7 +4,7 @@
 
 # %% ../nbs/00a_datasets.ipynb #3c5178ad
 from __future__ import annotations
-import io, json, os, re, unicodedata, zipfile
+import io, json, math, os, re, unicodedata, zipfile
 from pathlib import Path
 import numpy as np, torch
 import torch.nn.functional as F
@@ -13,12 +13,12 @@ from .core import safe_load
 from .data import Task, Scenario, synthetic, synthetic_task, SYNTHETIC_TASKS
 
 # %% auto #0
-__all__ = ['TORCHVISION_FILES', 'CIFAR100_SUPERCLASSES', 'DECATHLON', 'DECATHLON_PAPER', 'PAPER_PROTOCOL', 'PAPER_S1',
-           'SPLIT15_SOURCES', 'SPLIT15_PAIRS', 'SHARED_NPZ', 'SPLIT15_TASKS', 'SCENARIOS', 'check_labels',
-           'safe_task_name', 'resize_images', 'to_uint8_images', 'task_from_arrays', 'task_from_npz',
-           'torchvision_task', 'write_mnist_like', 'split_superclasses', 'cifar100_tasks', 'decathlon_tasks',
-           'imagenet_weights_path', 'imagenet_resnet18_state', 'load_task', 'custom', 'scenario1', 'digits3',
-           'cifar100', 'decathlon', 'split_pairs', 'split15', 'register_scenario', 'get_scenario']
+__all__ = ['MAX_PIXELS', 'TORCHVISION_FILES', 'CIFAR100_SUPERCLASSES', 'DECATHLON', 'DECATHLON_PAPER', 'PAPER_PROTOCOL',
+           'PAPER_S1', 'SPLIT15_SOURCES', 'SPLIT15_PAIRS', 'SHARED_NPZ', 'SPLIT15_TASKS', 'SCENARIOS', 'check_labels',
+           'safe_task_name', 'resize_images', 'to_uint8_images', 'task_from_arrays', 'npz_array', 'open_image',
+           'task_from_npz', 'torchvision_task', 'write_mnist_like', 'split_superclasses', 'cifar100_tasks',
+           'decathlon_tasks', 'imagenet_weights_path', 'imagenet_resnet18_state', 'load_task', 'custom', 'scenario1',
+           'digits3', 'cifar100', 'decathlon', 'split_pairs', 'split15', 'register_scenario', 'get_scenario']
 
 # %% ../nbs/00a_datasets.ipynb #3a831949
 def check_labels(y, # labels of one split
@@ -67,12 +67,13 @@ def to_uint8_images(x, # images: (N,H,W) gray or (N,H,W,C)/(N,C,H,W) with C in {
     a = x if isinstance(x, torch.Tensor) else np.asarray(x)
     if not isinstance(a, torch.Tensor) and not (np.issubdtype(a.dtype, np.number) or a.dtype == bool):
         raise ValueError(f'`{name}` must hold numbers; got dtype {a.dtype}')
-    t = torch.as_tensor(a)
+    t = torch.as_tensor(np.ascontiguousarray(a) if isinstance(a, np.ndarray) else a)   # a flipped view is copied
     if t.ndim == 3: t = t[:, None]
     if t.ndim != 4: raise ValueError(f'`{name}` must be (N,H,W), (N,H,W,C) or (N,C,H,W); got shape {tuple(t.shape)}')
     if t.shape[1] not in (1, 3) and t.shape[-1] in (1, 3): t = t.permute(0, 3, 1, 2)
     if t.shape[1] not in (1, 3): raise ValueError(f'`{name}` must have 1 or 3 channels; got shape {tuple(t.shape)}')
     if not len(t): raise ValueError(f'`{name}` holds no images')
+    if 0 in t.shape[-2:]: raise ValueError(f'`{name}` images are {tuple(t.shape[-2:])} pixels: a side of 0 holds no image')
     if t.is_floating_point():
         bad = int((~torch.isfinite(t)).sum())
         if bad:
@@ -116,11 +117,44 @@ def task_from_arrays(name:str, # task name (identifier)
                 flip=flip, pad=xtr.shape[-1] // 16 if pad is None else pad)
 
 # %% ../nbs/00a_datasets.ipynb #512ec0d9
-def _decode_jpegs(buf, offsets):
-    from PIL import Image
+def npz_array(z, # an open `np.load` archive (`NpzFile`)
+              key:str, # the array's name in it
+              path, # the archive, for the message
+             )->np.ndarray:
+    "`z[key]`, once the shape and dtype its header declares fit the bytes the archive holds: a forged header allocates nothing."
+    info = z.zip.getinfo(f'{key}.npy')
+    with z.zip.open(info) as f:
+        major, _ = np.lib.format.read_magic(f)
+        read = np.lib.format.read_array_header_1_0 if major == 1 else np.lib.format.read_array_header_2_0
+        shape, _, dtype = read(f)
+    need = math.prod(shape) * dtype.itemsize
+    if need > info.file_size:
+        raise ValueError(f'{path}: `{key}` declares shape {shape} of {dtype} ({need:,} bytes), but the archive holds '
+                         f'{info.file_size:,} bytes of it: the file is forged or damaged')
+    return z[key]
+
+MAX_PIXELS = 89_478_485   # Pillow's own bound on an image's pixels (`PIL.Image.MAX_IMAGE_PIXELS`), as an error
+
+def open_image(src, # a file path, or the bytes of an encoded image
+               what:str, # how the message names it
+              )->np.ndarray:
+    "An image file as RGB uint8 (H, W, 3), once the size its header declares is at most `MAX_PIXELS` and not 0."
+    from PIL import Image, UnidentifiedImageError
+    try:
+        with Image.open(io.BytesIO(src) if isinstance(src, bytes) else src) as im:
+            w, h = im.size   # from the header: nothing is decoded yet
+            if not 0 < w * h <= MAX_PIXELS:
+                raise ValueError(f'{what}: the image declares {w:,} x {h:,} pixels; at most {MAX_PIXELS:,} are read')
+            return np.asarray(im.convert('RGB'))
+    except Image.DecompressionBombError as e:   # Pillow refuses twice its own bound at `open`
+        raise ValueError(f'{what}: the image declares too many pixels ({e}); at most {MAX_PIXELS:,} are read') from None
+    except (UnidentifiedImageError, OSError, SyntaxError) as e:
+        raise ValueError(f'{what}: not an image this reads ({type(e).__name__})') from None
+
+def _decode_jpegs(buf, offsets, what:str):
     b = np.asarray(buf).tobytes()
     o = np.asarray(offsets)
-    return np.stack([np.asarray(Image.open(io.BytesIO(b[o[i]:o[i+1]])).convert('RGB')) for i in range(len(o) - 1)])
+    return np.stack([open_image(b[o[i]:o[i+1]], f'{what} image {i}') for i in range(len(o) - 1)])
 
 def task_from_npz(path, # .npz file
                   name:str=None, # task name (default: the file's stem)
@@ -139,11 +173,14 @@ def task_from_npz(path, # .npz file
         if not isinstance(d, np.lib.npyio.NpzFile):
             raise ValueError('it is a single array, not an archive of named arrays')
         def split(s):
-            if f'x_{s}' in d: x = d[f'x_{s}']
-            elif f'{s}_jpeg' in d: x = _decode_jpegs(d[f'{s}_jpeg'], d[f'{s}_offsets'])
+            if f'x_{s}' in d: x = npz_array(d, f'x_{s}', path)
+            elif f'{s}_jpeg' in d:
+                x = _decode_jpegs(npz_array(d, f'{s}_jpeg', path), npz_array(d, f'{s}_offsets', path), f'{s}_jpeg')
             else: raise KeyError(f'x_{s}')
             if f'y_{s}' not in d: raise KeyError(f'y_{s}')
-            y = d[f'y_{s}']
+            y = npz_array(d, f'y_{s}', path)
+            if x.ndim < 3 or y.ndim != 1:
+                raise ValueError(f'x_{s} must be images (N, H, W[, C]) and y_{s} labels (N,); got shapes {x.shape}, {y.shape}')
             if len(x) != len(y):
                 raise ValueError(f'x_{s} has {len(x):,} images and y_{s} {len(y):,} labels; give one label per image')
             n = n_train if s == 'train' else n_test
@@ -151,7 +188,7 @@ def task_from_npz(path, # .npz file
             return x[idx], y[idx]
         (xtr, ytr), (xte, yte) = split('train'), split('test')
         key = 'classes' if 'classes' in d else 'class_names' if 'class_names' in d else None
-        classes = [str(c) for c in d[key]] if key else None
+        classes = [str(c) for c in npz_array(d, key, path)] if key else None
         nm = name or safe_task_name(path.stem)
         return task_from_arrays(nm, xtr, ytr, xte, yte, classes, size, flip)
     except KeyError as e:

@@ -4,35 +4,38 @@
 
 # %% ../nbs/11b_deploy.ipynb #3c6efb90
 from __future__ import annotations
-import hashlib, json
+import hashlib, json, math
 from collections import OrderedDict
 from pathlib import Path
 import numpy as np, torch
 from safetensors import safe_open
 from safetensors.torch import save
-from .core import atomic_write, load_json, stable_hash, ArtifactError, check_choice, check_int
-from .models import MultiHeadNet, resnet, prunable
+from .core import (atomic_write, stable_hash, ArtifactError, check_choice, check_int, is_number,
+                         load_trusted_json, check_output_file)
+from .data import _NAME_RE
+from .models import MultiHeadNet, resnet, prunable, DEPTHS
 from .prune import load_sparse
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['FORMAT', 'VERSION', 'DTYPES', 'BACKENDS', 'run_groups_dir', 'export_model', 'FileTensors', 'read_model',
-           'group_state', 'DMOModel', 'load', 'task_session']
+__all__ = ['FORMAT', 'VERSION', 'DTYPES', 'BACKENDS', 'LIMITS', 'run_groups_dir', 'check_model', 'export_model', 'FileTensors',
+           'read_model', 'group_state', 'DMOModel', 'load', 'task_session']
 
 # %% ../nbs/11b_deploy.ipynb #2699e515
 FORMAT, VERSION = 'dmo_nb.deploy', 1
 DTYPES = dict(float32=torch.float32, float16=torch.float16, bfloat16=torch.bfloat16)
 BACKENDS = ('torch', 'onnxruntime')
+LIMITS = dict(width=1024, side=2048, classes=100_000)   # the most a model file may declare: backbone width, image side, classes
 
 # %% ../nbs/11b_deploy.ipynb #b98fc457
 def run_groups_dir(out, # a finished run directory
                   )->Path:
     "The `dmo-<key>` folder of the run's latest report (the one `report.json` at the top was copied from)."
     out = Path(out)
-    top = load_json(out/'report.json')
+    top = load_trusted_json(out/'report.json')   # the manifest vouches for every report read here
     for d in sorted(out.glob('dmo-*')):
         r = d/'report.json'
-        if r.is_file() and load_json(r) == top: return d
+        if r.is_file() and load_trusted_json(r) == top: return d
     raise ValueError(f'`out` {out}: no dmo-* folder holds the report of report.json; run `dmo_nb run --out {out}` again')
 
 # %% ../nbs/11b_deploy.ipynb #d9616988
@@ -54,6 +57,77 @@ def _digest(tensors:dict, meta:dict)->str:
     for k in sorted(tensors): _hash_tensor(h, k, tensors[k])
     return h.hexdigest()
 
+# %% ../nbs/11b_deploy.ipynb #d6d9af50
+_ST_DTYPES = {torch.float32: 'F32', torch.float16: 'F16', torch.bfloat16: 'BF16', torch.uint8: 'U8', torch.int64: 'I64'}
+
+def _int_in(v, lo:int, hi:int)->bool: return isinstance(v, int) and not isinstance(v, bool) and lo <= v <= hi
+
+def _check_group(gi:int, g, meta:dict, stored:dict, need)->set:
+    "The tensor names group `gi` declares, once each agrees with the architecture its depth, width and heads make."
+    need(isinstance(g, dict) and isinstance(g.get('tasks'), list) and isinstance(g.get('heads'), dict)
+         and isinstance(g.get('sparse'), dict), f'group {gi} does not declare its tasks, heads and sparse tensors')
+    need(g['tasks'] and all(isinstance(t, str) and _NAME_RE.match(t) for t in g['tasks']),
+         f'group {gi} has a task name that is not a name (letters, digits, _)')
+    need(sorted(g['heads']) == sorted(g['tasks']), f'group {gi} has heads for {sorted(g["heads"])}, tasks {g["tasks"]}')
+    need(all(_int_in(c, 2, LIMITS['classes']) for c in g['heads'].values()),
+         f'group {gi} declares a head outside 2-{LIMITS["classes"]:,} classes')
+    with torch.device('meta'): net = MultiHeadNet(resnet(meta['depth'], meta['width']), g['heads'])   # no memory
+    sparse, names = set(prunable(net)), set()
+    need(set(g['sparse']) == sparse, f'group {gi} declares other sparse tensors than its architecture has')
+    values = _ST_DTYPES[DTYPES[meta['dtype']]]
+    for k, v in net.state_dict().items():
+        shape = tuple(v.shape)
+        if k in sparse:
+            n = math.prod(shape)
+            need(tuple(g['sparse'][k]) == shape, f'group {gi} declares {k} as {g["sparse"][k]}, not {list(shape)}')
+            need(stored.get(f'g{gi}/{k}/bits') == (((n + 7) // 8,), 'U8'), f'group {gi}: the mask of {k} does not fit it')
+            got = stored.get(f'g{gi}/{k}/values', ((), ''))
+            need(len(got[0]) == 1 and got[0][0] <= n and got[1] == values,
+                 f'group {gi}: the values of {k} are not at most {n:,} {meta["dtype"]} numbers')
+            names |= {f'g{gi}/{k}/bits', f'g{gi}/{k}/values'}
+        else:
+            need(stored.get(f'g{gi}/{k}', (None,))[0] == shape, f'group {gi}: {k} is not stored as {list(shape)}')
+            names.add(f'g{gi}/{k}')
+    return names
+
+def _check_task(t:str, gi, meta:dict, need):
+    "Task `t`'s route and preprocessing: a group that holds it; an input size, normalisation and classes that fit."
+    groups, p = meta['groups'], meta['preprocessing'].get(t)
+    need(_int_in(gi, 0, len(groups) - 1) and t in groups[gi]['tasks'],
+         f'task {t!r} is routed to group {gi!r}, which does not hold it ({len(groups)} group(s))')
+    need(isinstance(p, dict), f'task {t!r} has no preprocessing')
+    size = p.get('size')
+    need(isinstance(size, list) and len(size) == 2 and all(_int_in(s, 1, LIMITS['side']) for s in size),
+         f'task {t!r}: its input size {size!r} is not two sides in [1, {LIMITS["side"]}]')
+    for k in ('mean', 'std'):
+        v = p.get(k)
+        need(isinstance(v, list) and len(v) == 3 and all(is_number(x) and math.isfinite(x) for x in v),
+             f'task {t!r}: its normalisation {k} is not 3 finite numbers')
+    need(min(p['std']) > 0, f'task {t!r}: a normalisation std of {min(p["std"])} would divide by zero')
+    heads, cls = groups[gi]['heads'][t], p.get('classes')
+    need(isinstance(cls, list) and len(cls) == heads and all(isinstance(c, str) for c in cls),
+         f'task {t!r} names {len(cls) if isinstance(cls, list) else cls!r} class(es) for a {heads}-way head')
+
+def check_model(meta:dict, # a model's metadata (`read_model`)
+                stored:dict, # tensor name -> (shape, safetensors dtype such as 'F32'), from the file's header
+                path='the model', # the file, for the message
+               )->dict:
+    "`meta`, once every size, shape, route and name it declares agrees with `stored` and `LIMITS`; else `ArtifactError`."
+    def need(ok, what):
+        if not ok: raise ArtifactError(f'{path} is not a usable dmo_nb model: {what}')
+    need(meta.get('depth') in DEPTHS, f'its depth {meta.get("depth")!r} is not one of {sorted(DEPTHS)}')
+    need(_int_in(meta.get('width'), 1, LIMITS['width']), f'its width {meta.get("width")!r} is not in [1, {LIMITS["width"]}]')
+    need(meta.get('dtype') in DTYPES, f'its dtype {meta.get("dtype")!r} is not one of {list(DTYPES)}')
+    groups, routing = meta.get('groups'), meta.get('routing')
+    need(isinstance(groups, list) and groups and isinstance(routing, dict) and isinstance(meta.get('preprocessing'), dict),
+         'it does not declare its groups, routing and preprocessing')
+    names = set().union(*(_check_group(gi, g, meta, stored, need) for gi, g in enumerate(groups)))
+    extra = sorted(set(stored) - names)
+    need(not extra, f'it holds {len(extra)} tensor(s) no group declares, such as {extra[0] if extra else ""!r}')
+    need(sorted(routing) == sorted(t for g in groups for t in g['tasks']), "its routing does not cover its groups' tasks")
+    for t, gi in routing.items(): _check_task(t, gi, meta, need)
+    return meta
+
 # %% ../nbs/11b_deploy.ipynb #45fb4721
 def export_model(out, # a finished run directory
                  to, # the file to write (`.safetensors`)
@@ -61,13 +135,17 @@ def export_model(out, # a finished run directory
                 )->Path:
     "Write the run's DMO model as one safetensors file: packed masks + values per group, heads, routing, preprocessing."
     check_choice('dtype', dtype, tuple(DTYPES))
+    check_output_file(to)   # a folder, or a path under a file, is refused before any work
     from dmo_nb.pipeline import resolve   # the training side, imported only to export: serving needs none of it
     from dmo_nb.runs import finished_run
     cfg, sc = resolve(finished_run(out))
-    gdir, rep = run_groups_dir(out), load_json(Path(out)/'report.json')
+    gdir, rep = run_groups_dir(out), load_trusted_json(Path(out)/'report.json')
     tensors, groups = {}, []
     for gi, names in enumerate(rep['groups']):
         state, m = load_sparse(gdir/f'group_{gi}.pt')   # verified against the run's manifest
+        if sorted(m['heads']) != sorted(names):
+            raise ArtifactError(f"{gdir/f'group_{gi}.pt'} holds heads for {sorted(m['heads'])}, but report.json puts "
+                                f"{sorted(names)} in group {gi}: the run directory disagrees with itself")
         keys = list(prunable(MultiHeadNet(resnet(m['depth'], m['width']), m['heads'])))
         for k, v in state.items():
             if k in keys:
@@ -82,6 +160,7 @@ def export_model(out, # a finished run directory
     meta = dict(format=FORMAT, version=VERSION, depth=cfg.depth, width=cfg.width, dtype=dtype, groups=groups,
                 routing={t: gi for gi, g in enumerate(rep['groups']) for t in g}, preprocessing=pre,
                 config_digest=stable_hash(cfg.to_dict(), 64), scenario=rep['scenario'])
+    check_model(meta, {k: (tuple(v.shape), _ST_DTYPES[v.dtype]) for k, v in tensors.items()}, to)   # as `load` will
     blob = save(tensors, metadata=dict(dmo_nb=json.dumps(meta), digest=_digest(tensors, meta)))
     return atomic_write(to, lambda tmp: Path(tmp).write_bytes(blob))
 
@@ -121,6 +200,8 @@ def read_model(path, # a file written by `export_model`
             if meta.get('version', 0) > VERSION:
                 raise ArtifactError(f'{path} is a dmo_nb model of format version {meta["version"]}; this dmo_nb '
                                     f'reads version {VERSION} and older: upgrade dmo_nb')
+            # what it declares, against its tensors' shapes in the header and the limits, before any tensor is read
+            check_model(meta, {k: (tuple(f.get_slice(k).get_shape()), f.get_slice(k).get_dtype()) for k in f.keys()}, path)
             # one tensor at a time into the digest: lazily, none is kept, only each group's own digest
             h, tensors, groups = hashlib.sha256(json.dumps(meta, sort_keys=True).encode()), {}, {}
             for k in sorted(f.keys()):
@@ -149,6 +230,9 @@ def group_state(tensors:dict, # from `read_model`
     for k, shape in g['sparse'].items():
         n = int(np.prod(shape))
         m = torch.from_numpy(np.unpackbits(tensors[f'{pre}{k}/bits'].numpy())[:n].astype(bool))
+        if int(m.sum()) != len(tensors[f'{pre}{k}/values']):
+            raise ArtifactError(f'group {gi}: the mask of {k} keeps {int(m.sum()):,} weights, but '
+                                f"{len(tensors[f'{pre}{k}/values']):,} values are stored")
         w = torch.zeros(n, dtype=torch.float32)
         w[m] = tensors[f'{pre}{k}/values'].float()
         state[k] = w.view(shape)
@@ -232,19 +316,31 @@ def prepare(self:DMOModel, # the model
             resize:bool=True, # resize images of another size as the run resized its data (False: refuse them)
            )->torch.Tensor:
     "The normalised float32 batch (N, 3, H, W) the task's network takes; a wrong dtype or shape names the expected one."
+    return self._normalise(task, self._uint8(task, images, resize))
+
+@patch
+def _uint8(self:DMOModel, task:str, images, resize:bool)->torch.Tensor:
+    "`images` as uint8 (N, C, H, W), checked and not copied (a flipped numpy view is): what `_normalise` takes by batch."
     p = self.meta['preprocessing'][self._check_task(task)]
     h, w = p['size']
-    x = torch.as_tensor(np.asarray(images) if not isinstance(images, torch.Tensor) else images)
+    a = images if isinstance(images, torch.Tensor) else np.ascontiguousarray(np.asarray(images))
+    x = torch.as_tensor(a)
     if x.dtype != torch.uint8: raise ValueError(f'`images` must be uint8 (0-255); got {x.dtype}')
     if x.ndim == 3: x = x[:, None]
     if x.ndim == 4 and x.shape[-1] in (1, 3) and x.shape[1] not in (1, 3): x = x.permute(0, 3, 1, 2)
-    layout = x.ndim == 4 and x.shape[1] in (1, 3)
-    if layout and resize and h == w and tuple(x.shape[2:]) != (h, w) and min(x.shape[2:]) > 0:
-        from dmo_nb.datasets import resize_images   # as every task's data was resized: bilinear, antialiased, to uint8
-        x = resize_images(x, h)
-    if not layout or tuple(x.shape[2:]) != (h, w):
+    layout = x.ndim == 4 and x.shape[1] in (1, 3) and min(x.shape[2:]) > 0
+    if not layout or tuple(x.shape[2:]) != (h, w) and not (resize and h == w):
         raise ValueError(f'`images` for task {task!r} must be (N, {h}, {w}), (N, {h}, {w}, 1|3) or (N, 1|3, {h}, '
                          f'{w}){"" if resize else " (resize=False)"}; got {tuple(x.shape)}')
+    return x
+
+@patch
+def _normalise(self:DMOModel, task:str, x:torch.Tensor)->torch.Tensor:
+    "One batch of `_uint8`'s images, resized as the run resized its data if need be, as normalised float32."
+    p = self.meta['preprocessing'][task]
+    if tuple(x.shape[2:]) != tuple(p['size']):
+        from dmo_nb.datasets import resize_images   # as every task's data was resized: bilinear, antialiased, to uint8
+        x = resize_images(x, p['size'][0])
     x = x.expand(-1, 3, -1, -1).float().div(255)
     mean, std = torch.tensor(p['mean']).view(1, 3, 1, 1), torch.tensor(p['std']).view(1, 3, 1, 1)
     return (x - mean) / std
@@ -259,8 +355,9 @@ def predict(self:DMOModel, # the model
             bs:int=256, # images per forward pass
             resize:bool=True, # resize images of another size as the run resized its data (False: refuse them)
            )->torch.Tensor:
-    "Class indices (N,) of `images` for `task`, or their probabilities (N, classes) with `probs`."
-    x = self.prepare(task, images, resize)
+    "Class indices (N,) of `images` for `task`, or their probabilities (N, classes) with `probs`; memory follows `bs`."
+    check_int('bs', bs, 1)
+    x = self._uint8(task, images, resize)   # checked as a whole; made float one batch at a time
     gi = self.meta['routing'][task]
     if self.backend == 'onnxruntime':
         sess = self._resident(task, lambda: self._onnx(task))
@@ -269,7 +366,8 @@ def predict(self:DMOModel, # the model
         net = self._resident(gi, lambda: self._net(gi))
         run = lambda b: net.forward_task(b.to(self.device), task).float().cpu()
     n_classes = len(self.meta['preprocessing'][task]['classes'])
-    logits = torch.cat([run(x[i:i + bs]) for i in range(0, len(x), bs)]) if len(x) else torch.zeros(0, n_classes)
+    batches = (run(self._normalise(task, x[i:i + bs])) for i in range(0, len(x), bs))
+    logits = torch.cat(list(batches)) if len(x) else torch.zeros(0, n_classes)
     return logits.softmax(1) if probs else logits.argmax(1)
 
 # %% ../nbs/11b_deploy.ipynb #9fe1a62e

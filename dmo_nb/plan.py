@@ -7,19 +7,20 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, asdict
 from pathlib import Path
-import numpy as np
+import numpy as np, torch
 from fastcore.basics import patch
-from .core import atomic_save, atomic_write_json, load_json, reusable, safe_load, artifact_lock, check_run_dir
+from .core import atomic_save, atomic_write_json, load_json, reusable, safe_load, artifact_lock, check_run_dir, ArtifactError
 from .measure import (weight_similarity, representation_similarity, probe_images, probe_features,
                             loss_similarity, combine_similarity, task_difficulty, mean_loss)
 from .group import group_tasks, group_names
 from .models import prunable
 from .prune import keep_ratio, magnitude_levels
 from .config import Config, MIN_KEEP, config_key, regroup_key
-from .runs import Run
+from .data import _NAME_RE
+from .runs import Run, run_config
 
 # %% auto #0
-__all__ = ['Plan', 'make_plan', 'kept_inputs']
+__all__ = ['Plan', 'make_plan', 'check_inputs', 'kept_inputs']
 
 # %% ../nbs/10b_plan.ipynb #5a6c91cd
 @dataclass
@@ -102,7 +103,38 @@ def inputs(self:Run,
                 atomic_save(dict(self.measure(nets), levels=magnitude_levels(nets),
                                  single_params=sum(a['n_params'] for a in arts), tasks=list(self.names),
                                  scenario=self.sc.name, known=self.sc.expected_groups), path)
-    return _as_arrays(safe_load(path))   # verified above, or just written
+    return _as_arrays(check_inputs(safe_load(path), path))   # verified above, or just written
+
+def check_inputs(res, # what `safe_load` read from a `regroup/inputs-*.pt`
+                 path, # that file, for the message
+                )->dict:
+    "`res` if it has the structure `Run.inputs` writes (names, T x T matrices, levels); else `ArtifactError` naming `path`."
+    def need(ok, what):
+        if not ok: raise ArtifactError(f'{path} is not dmo_nb regroup inputs: {what}')
+    need(isinstance(res, dict), f'it holds a {type(res).__name__}, not a dict')
+    miss = [k for k in ('S_W', 'S_L', 'losses', 'levels', 'single_params', 'tasks') if k not in res]
+    need(not miss, f'it has no {", ".join(miss)} entry')
+    names = res['tasks']
+    need(isinstance(names, list) and names and all(isinstance(n, str) and _NAME_RE.match(n) for n in names)
+         and len(set(names)) == len(names), '`tasks` must be distinct task names (letters, digits, _)')
+    T = len(names)
+    for k in ('S_W', 'S_L'): need(np.asarray(res[k]).shape == (T, T), f'`{k}` must be {T} x {T}')
+    need(isinstance(res['losses'], list) and len(res['losses']) == T, f'`losses` must hold {T} arrays')
+    lv = res['levels']
+    need(isinstance(lv, dict) and all(k in lv for k in ('levels', 'P', 'cum', 'sub', 'unpruned', 'heads')),
+         '`levels` must hold levels, P, cum, sub, unpruned and heads')
+    need(isinstance(lv['levels'], int) and 2 <= lv['levels'] <= 256 and isinstance(lv['P'], int) and lv['P'] > 0,
+         '`levels` must declare 2-256 levels over a positive number of weights')
+    need(torch.is_tensor(lv['cum']) and tuple(lv['cum'].shape) == (T, lv['levels'] + 1)
+         and torch.is_tensor(lv['sub']) and lv['sub'].ndim == 2 and lv['sub'].shape[0] == T
+         and 0 < lv['sub'].shape[1] <= lv['P'], '`levels` must hold one rank histogram and sample per task')
+    need(isinstance(lv['heads'], list) and len(lv['heads']) == T, f'`levels` must hold {T} head sizes')
+    need(isinstance(res['single_params'], int) and res['single_params'] > 0, '`single_params` must be a positive integer')
+    known = res.get('known')
+    need(known is None or (isinstance(known, list) and all(isinstance(g, list) and set(g) <= set(names) for g in known)),
+         '`known` must be groups of its tasks')
+    need(isinstance(res.get('scenario', ''), str), '`scenario` must be a name')
+    return res
 
 def _as_arrays(res:dict)->dict:
     "Kept inputs in one form whether computed or read: the plan is the same either way."
@@ -124,12 +156,10 @@ def kept_inputs(run_dir, # a run directory (its config.json, and regroup/ if the
                )->tuple:
     "The run's config and the similarity inputs it kept, read without its data or networks: `(cfg, inputs or None)`."
     run_dir = Path(run_dir)
-    if not (run_dir/'config.json').is_file():
-        raise FileNotFoundError(f'{run_dir} has no config.json: not a dmo_nb run directory')
     check_run_dir(run_dir)
-    cfg = Config.from_dict({**load_json(run_dir/'config.json'), 'out': str(run_dir)})
+    cfg = run_config(run_dir)   # vouched for by the manifest, every setting checked
     for p in sorted((run_dir/'regroup').glob('inputs-*.pt')):
         if not reusable(p, 'recomputing it'): continue
-        res = safe_load(p)
+        res = check_inputs(safe_load(p), p)
         if p.name == f"inputs-{regroup_key(cfg, res['tasks'])}.pt": return cfg, _as_arrays(res)
     return cfg, None

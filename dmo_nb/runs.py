@@ -10,7 +10,7 @@ from pathlib import Path
 import torch
 from fastcore.basics import patch
 from .core import (atomic_save, atomic_write_json, load_json, stable_hash, open_manifest, clean_tmp, reusable,
-                         safe_load, discard, artifact_lock, ArtifactError)
+                         safe_load, discard, artifact_lock, load_trusted_json)
 from .distrib import world_size, rank, is_main, barrier, broadcast, my_share, main_run_lock
 from .data import Scenario
 from .datasets import imagenet_resnet18_state
@@ -21,7 +21,7 @@ from .report import FIGURES
 from .config import Config, resolve, init_key, single_key, single_path
 
 # %% auto #0
-__all__ = ['Run', 'finished_run']
+__all__ = ['Run', 'run_config', 'finished_run']
 
 # %% ../nbs/10a_run.ipynb #7c04d228
 class Run:
@@ -142,6 +142,18 @@ def open(self:Run)->Run:
     return self
 
 # %% ../nbs/10a_run.ipynb #68515ac9
+def run_config(out, # a run directory
+              )->Config:
+    "The settings in `out`'s config.json, once the manifest vouches for the file and every setting passes `validate`."
+    out = Path(out)
+    if not (out/'config.json').is_file():
+        raise FileNotFoundError(f'{out} has no config.json: not a dmo_nb run directory')
+    d = load_trusted_json(out/'config.json')   # a file the manifest does not vouch for is refused here
+    try: cfg = Config.from_dict({**d, 'out': str(out)}).validate()   # names from a file pass the flags' checks
+    except (TypeError, ValueError) as e:
+        raise ValueError(f'`out` {out}: config.json is not a dmo_nb config ({" ".join(str(e).split())})') from None
+    return cfg
+
 def finished_run(out, # a run directory
                 )->Config:
     "The config of the finished run in `out`; raise `ValueError` if `out` holds none (no config.json and report.json)."
@@ -149,10 +161,8 @@ def finished_run(out, # a run directory
     if not (out/'config.json').is_file() or not (out/'report.json').is_file():
         raise ValueError(f'`out` {out} holds no finished run (no config.json and report.json): run '
                          f'`dmo_nb run --out {out}` first')
-    try: cfg = Config.from_dict(load_json(out/'config.json'))
-    except (ArtifactError, TypeError, ValueError) as e:
-        raise ValueError(f'`out` {out}: config.json is not a dmo_nb config ({e})') from None
-    return dataclasses.replace(cfg, out=str(out))
+    load_trusted_json(out/'report.json')
+    return run_config(out)
 
 # %% ../nbs/10a_run.ipynb #748c1cef
 @patch

@@ -210,7 +210,7 @@ def show(self:RegroupView,
                        'keep ratio': [plan.keep_ratio[t] for t in self.names]})
     self.table.value = html_table(df, 'dmo-table', {'difficulty d_t': '{:.3f}', 'keep ratio': '{:.3f}'})
     # the summary is written last: whoever watches it (a person, a browser test) sees a finished redraw
-    groups = ' · '.join('{' + ', '.join(g) + '}' for g in plan.groups)
+    groups = ' · '.join('{' + ', '.join(map(html.escape, g)) + '}' for g in plan.groups)   # every string shown is escaped
     known = ''
     if structure is not None:
         known = f'<br>against the known grouping: adjusted Rand index <b>{structure["ari"]:.2f}</b>'

@@ -3,7 +3,7 @@ import json, time, threading
 from pathlib import Path
 import numpy as np, pytest
 from dmo_nb.pipeline import Config, run
-from dmo_nb.core import open_manifest
+from dmo_nb.core import open_manifest, atomic_write_json
 from dmo_nb.widgets import regroup, RegroupApp
 
 SMALL = dict(tasks=['digits', 'digits_noisy', 'shapes', 'colors'], n_train=160, n_test=80, epochs=2, ft_epochs=1,
@@ -21,6 +21,8 @@ def test_refuses_runs_without_single_stage(tmp_path):
     with pytest.raises(ValueError, match='not a dmo_nb run directory'): regroup(tmp_path)   # a config.json alone is not a run
     run_dir = open_manifest(tmp_path/'run')   # a run directory whose single-task stage never ran
     (run_dir/'config.json').write_text(json.dumps(Config(out=str(run_dir), **SMALL).to_dict()))
+    with pytest.raises(ValueError, match='config.json is not trusted'): regroup(run_dir)   # the manifest does not vouch for it
+    atomic_write_json(Config(out=str(run_dir), **SMALL).to_dict(), run_dir/'config.json')
     with pytest.raises(FileNotFoundError, match='single-task networks missing'): regroup(run_dir)
 
 def test_sliders_drive_plan_budget_and_figures(app_dir):
