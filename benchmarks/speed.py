@@ -15,6 +15,7 @@ kernel launches, and a stage whose step dispatches more operations than the plai
 images/s. The row with fastai's own SGD shows what dmo_nb's optimiser (`dmo_nb.train.sgd`) saves.
 
     python benchmarks/speed.py                          # on a GPU: ResNet-18, 72x72, batch 64 and 256
+    python benchmarks/speed.py --device cpu             # on a CPU, in about 3 minutes: the CPU table, results/speed_cpu.md
     python benchmarks/speed.py --bs 64 --compile reduce-overhead   # also the stages compiled, forward/backward in CUDA graphs
     python benchmarks/speed.py --device cpu --size 16 --depth 10 --width 8 --n-images 256 --steps 5   # smoke test
 """
@@ -31,7 +32,10 @@ from dmo_nb.models import resnet, MultiHeadNet, prunable
 from dmo_nb.single import single_learner, task_net, shared_init
 from dmo_nb.train import speed_cbs, COMPILE_MODES
 from dmo_nb.prune import magnitude_masks
-from dmo_nb.finetune import group_learner
+from dmo_nb.finetune import group_learner, Distill
+from dmo_nb.joint import joint_learner
+from dmo_nb.baselines import build_baseline
+from dmo_nb.config import FASTEST
 from dmo_nb.pipeline import Config, run
 import dmo_nb.data as data_mod
 
@@ -66,12 +70,13 @@ def step_ops(make_learner):
     with learn.no_logging(), learn.no_bar(): learn.fit(1, 0.01)
     return learn.step_ops
 
-def ceiling(args, dev, bs, masks=False, count=False):
+def ceiling(args, dev, bs, masks=False, count=False, compiled=False):
     "Plain-loop images/s on random device tensors (optionally re-applying masks after each step); `count`: ops/step."
     if count: dev = torch.device('cpu')
     torch.manual_seed(0)
     m = MultiHeadNet(resnet(args.depth, args.width), {'t': 10}).to(dev)
     if args.channels_last: m = m.to(memory_format=torch.channels_last)
+    if compiled: m.compile()   # the first warm-up step compiles (not timed)
     opt = torch.optim.SGD(m.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4, foreach=True)   # as on CUDA by default
     x = torch.randn(bs, 3, args.size, args.size, device=dev); y = torch.randint(0, 10, (bs,), device=dev)
     if args.channels_last: x = x.contiguous(memory_format=torch.channels_last)
@@ -140,16 +145,58 @@ def single_learner_of(args, bs, fastai_sgd=False, compile=None):
         return learn
     return make
 
-def group_learner_of(args, bs, compile=None):
-    "A function (device, n_images) -> the group stage's Learner: two tasks, 80% of the weights masked (optionally compiled)."
+def group_learner_of(args, bs, compile=None, distill=False):
+    """A function (device, n_images) -> the group stage's Learner: two tasks, 80% of the weights masked (optionally compiled,
+    or taught by two dense task networks, `dmo_nb.finetune.Distill`)."""
     def make(dev, n):
         ts = [fake_task('a', n or 4 * bs, args.size, 0), fake_task('b', n or 4 * bs, args.size, 1)]
         g = MultiHeadNet(resnet(args.depth, args.width), {'a': 10, 'b': 10})
         masks, _ = magnitude_masks(g, keep=0.2)
         with torch.no_grad():
             for k, p in prunable(g).items(): p.mul_(masks[k])
-        return group_learner(g, ts, masks, bs=bs, device=dev, amp=args.amp, channels_last=args.channels_last, compile=compile)
+        cbs = [Distill({t.name: MultiHeadNet(resnet(args.depth, args.width), {t.name: 10}) for t in ts}, 0.5)] if distill else []
+        return group_learner(g, ts, masks, bs=bs, device=dev, amp=args.amp, channels_last=args.channels_last, compile=compile,
+                             cbs=cbs)
     return make
+
+def hard_learner_of(args, bs):
+    "A function (device, n_images) -> the joint baselines' Learner: hard parameter sharing on two tasks (no masks, no norm term)."
+    def make(dev, n):
+        ts = [fake_task('a', n or 4 * bs, args.size, 0), fake_task('b', n or 4 * bs, args.size, 1)]
+        return joint_learner(build_baseline('hard', ts, args.depth, args.width), ts, bs=bs, device=dev, amp=args.amp,
+                             channels_last=args.channels_last)
+    return make
+
+def stacked_steps(args, T=3, bs=64, steps=10):
+    """Images/s of T networks of one shape trained one after another (T steps), and in one step stacked with
+    `torch.func.stack_module_state` and `vmap` (batch norm without running statistics, which `vmap` cannot update in
+    place: an upper bound on what stacking gives)."""
+    import copy
+    from torch.func import stack_module_state, functional_call, vmap, grad, replace_all_batch_norm_modules_
+    torch.manual_seed(0)
+    nets = [MultiHeadNet(resnet(args.depth, args.width), {'t': 10}) for _ in range(T)]
+    xs, ys = torch.randn(T, bs, 3, args.size, args.size), torch.randint(0, 10, (T, bs))
+    opts = [torch.optim.SGD(n.parameters(), lr=0.01, momentum=0.9, foreach=True) for n in nets]
+    def one_by_one():
+        for n, o, x, y in zip(nets, opts, xs, ys):
+            loss = F.cross_entropy(n(x), y); o.zero_grad(set_to_none=True); loss.backward(); o.step()
+    snets = [copy.deepcopy(n) for n in nets]
+    for n in snets: replace_all_batch_norm_modules_(n)
+    params, buffers = stack_module_state(snets)
+    base = copy.deepcopy(snets[0]).to('meta')
+    g = vmap(grad(lambda p, b, x, y: F.cross_entropy(functional_call(base, (p, b), (x,)), y)))
+    ps, mom = list(params.values()), [torch.zeros_like(p) for p in params.values()]
+    def stacked():
+        gr = g(params, buffers, xs, ys)
+        torch._foreach_mul_(mom, 0.9); torch._foreach_add_(mom, [gr[k] for k in params])
+        with torch.no_grad(): torch._foreach_add_(ps, mom, alpha=-0.01)
+    out = {}
+    for name, f in (('one after another', one_by_one), ('stacked (vmap)', stacked)):
+        for _ in range(2): f()
+        t0 = time.perf_counter()
+        for _ in range(steps): f()
+        out[name] = T * bs * steps / (time.perf_counter() - t0)
+    return out
 
 def stage_ips(make, args, dev, bs, n_tasks=1):
     "Images/s of `fit` for the learner `make` builds (one batch of each task per step)."
@@ -159,15 +206,26 @@ def stage_ips(make, args, dev, bs, n_tasks=1):
 def main(argv=None):
     p = argparse.ArgumentParser()
     p.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
-    p.add_argument('--size', type=int, default=72); p.add_argument('--depth', type=int, default=18); p.add_argument('--width', type=int, default=64)
-    p.add_argument('--bs', type=int, nargs='+', default=[64, 256])
-    p.add_argument('--n-images', type=int, default=20_000, help='images per task in the stage measurements')
-    p.add_argument('--epochs', type=int, default=2); p.add_argument('--steps', type=int, default=100); p.add_argument('--warmup', type=int, default=20)
-    p.add_argument('--amp', default=None, choices=[None, 'bf16']); p.add_argument('--channels-last', action='store_true')
+    # defaults per device (GPU / CPU): the paper's network on a GPU; on a CPU the run's small one, in about 3 minutes
+    p.add_argument('--size', type=int); p.add_argument('--depth', type=int); p.add_argument('--width', type=int)
+    p.add_argument('--bs', type=int, nargs='+')
+    p.add_argument('--n-images', type=int, help='images per task in the stage measurements')
+    p.add_argument('--epochs', type=int); p.add_argument('--steps', type=int); p.add_argument('--warmup', type=int)
+    p.add_argument('--amp', default=None, choices=[None, 'bf16'])
+    p.add_argument('--channels-last', action=argparse.BooleanOptionalAction, default=None,
+                   help="channels-last memory format (default: what a new run takes on the device, `dmo_nb.config.FASTEST`)")
+    p.add_argument('--seed-times', default=None, help='a JSON of full-data seed wall times to add to the CPU table')
     p.add_argument('--compile', default=None, choices=[m for m in COMPILE_MODES if m], help='also time both stages with the network compiled')
     p.add_argument('--full-run', action='store_true', help='also time each stage of a full pipeline run on the same data')
     p.add_argument('--out', default=None, help='folder for speed.md and speed.json')
     a = p.parse_args(argv); dev = torch.device(a.device)
+    cpu = dev.type == 'cpu'
+    for k, gpu_v, cpu_v in (('size', 72, 32), ('depth', 18, 10), ('width', 64, 16), ('bs', [64, 256], [64]),
+                            ('n_images', 20_000, 4096), ('epochs', 2, 1), ('steps', 100, 50), ('warmup', 20, 5)):
+        if getattr(a, k) is None: setattr(a, k, cpu_v if cpu else gpu_v)
+    if a.channels_last is None: a.channels_last = FASTEST.get(dev.type, {}).get('channels_last', False)
+    name = 'speed'
+    if a.out is None and cpu: a.out, name = str(Path(__file__).resolve().parents[1]/'results'), 'speed_cpu'
     rows = []
     def row(what, bs, ips, ref, ops): rows.append(dict(what=what, bs=bs, ips=ips, share=ips / ref, ops=ops))
     for bs in a.bs:
@@ -184,15 +242,22 @@ def main(argv=None):
         row('ceiling + masks at the group step', 2 * bs, ceiling(a, dev, 2 * bs, masks=True), c2, ceiling(a, dev, 2 * bs, masks=True, count=True))
         make = group_learner_of(a, bs)
         row(f'group stage, 2 tasks x batch {bs}, masks held', 2 * bs, stage_ips(make, a, dev, bs, n_tasks=2), c2, step_ops(make))
+        make = group_learner_of(a, bs, distill=True)
+        row(f'group stage taught by dense networks (distill), 2 tasks x batch {bs}', 2 * bs, stage_ips(make, a, dev, bs, n_tasks=2),
+            c2, step_ops(make))
+        make = hard_learner_of(a, bs)
+        row(f"joint baselines' step (hard sharing), 2 tasks x batch {bs}", 2 * bs, stage_ips(make, a, dev, bs, n_tasks=2), c2,
+            step_ops(make))
         if a.compile:   # the same stages with the network compiled (the first epoch, not timed, compiles)
             row(f'single-task stage, compile={a.compile}', bs, stage_ips(single_learner_of(a, bs, compile=a.compile), a, dev, bs), c, 'compiled')
             row(f'group stage, compile={a.compile}', 2 * bs, stage_ips(group_learner_of(a, bs, compile=a.compile), a, dev, bs, n_tasks=2),
                 c2, 'compiled')
-    name = torch.cuda.get_device_name(dev) if dev.type == 'cuda' else 'CPU'
-    lines = [f'device: {name}; torch {torch.__version__}; ResNet depth {a.depth}, width {a.width}, {a.size}x{a.size}, amp {a.amp}, '
-             f'channels_last {a.channels_last}', '',
+    dname = torch.cuda.get_device_name(dev) if dev.type == 'cuda' else _cpu_name()
+    lines = [f'device: {dname}; {torch.get_num_threads()} threads; torch {torch.__version__}; ResNet depth {a.depth}, width {a.width}, '
+             f'{a.size}x{a.size}, amp {a.amp}, channels_last {a.channels_last}', '',
              '| what | batch | images/s | share of ceiling | ops/step |', '|---|---|---|---|---|']
     lines += [f"| {r['what']} | {r['bs']} | {r['ips']:,.0f} | {r['share']:.0%} | {r['ops']} |" for r in rows]
+    if cpu and name == 'speed_cpu': lines += cpu_tables(a, dev, rows)
     if a.full_run:
         with tempfile.TemporaryDirectory() as d:
             for i in range(3):
@@ -208,7 +273,46 @@ def main(argv=None):
     print(text)
     if a.out:
         Path(a.out).mkdir(parents=True, exist_ok=True)
-        (Path(a.out)/'speed.md').write_text(text); (Path(a.out)/'speed.json').write_text(json.dumps(dict(args=vars(a), rows=rows), indent=2))
+        (Path(a.out)/f'{name}.md').write_text(text)
+        (Path(a.out)/f'{name}.json').write_text(json.dumps(dict(args=vars(a), rows=rows), indent=2))
     return 0
+
+def _cpu_name()->str:
+    "The processor's model name and its AVX-512 / AMX flags (Linux), else 'CPU'."
+    try: info = Path('/proc/cpuinfo').read_text()
+    except OSError: return 'CPU'
+    model = next((l.split(':', 1)[1].strip() for l in info.splitlines() if l.startswith('model name')), 'CPU')
+    flags = next((l.split(':', 1)[1].split() for l in info.splitlines() if l.startswith('flags')), [])
+    extra = [f for f in ('avx512f', 'avx512_bf16', 'amx_bf16', 'amx_int8') if f in flags]
+    return f"{model} ({', '.join(extra)})" if extra else model
+
+def cpu_tables(a, dev, rows):
+    "The CPU report's other tables: the plain loop in each memory format, compiled and in bf16; stages against the fastest."
+    bs = a.bs[0]
+    v = lambda **kw: argparse.Namespace(**{**vars(a), **kw})
+    loops = {'NCHW': ceiling(v(channels_last=False, amp=None), dev, bs),
+             'channels-last': ceiling(v(channels_last=True, amp=None), dev, bs),
+             'NCHW, torch.compile (default mode)': ceiling(v(channels_last=False, amp=None), dev, bs, compiled=True),
+             'channels-last, bf16 autocast': ceiling(v(channels_last=True, amp='bf16'), dev, bs)}
+    fp32 = max(v for k, v in loops.items() if 'bf16' not in k)   # the fastest loop that learns what the stages learn
+    out = ['', f'## The plain loop at batch {bs}, four ways', '', '| plain loop | images/s | vs NCHW |', '|---|---|---|']
+    out += [f'| {k} | {v:,.0f} | {v / loops["NCHW"]:.2f}x |' for k, v in loops.items()]
+    out += ['', f'The stages above ran with channels_last {a.channels_last}. Against the fastest fp32 loop of this run '
+            f'({fp32:,.0f} images/s at batch {bs}; bf16 changes the numerics, so it is no ceiling for fp32 stages):', '',
+            '| stage | batch | images/s | share of the fastest fp32 loop |', '|---|---|---|---|']
+    for r in rows:
+        if r['bs'] == bs and ('stage' in r['what'] or 'joint' in r['what']):
+            out.append(f"| {r['what']} | {r['bs']} | {r['ips']:,.0f} | {r['ips'] / fp32:.0%} |")
+    out += ['', f'At the group step (2 x {bs} images through the backbone) the main table compares each stage with the plain loop '
+            'at that batch, in the same format; the compiled loop was timed at batch {bs} only.'.replace('{bs}', str(bs))]
+    st = stacked_steps(a)
+    out += ['', '## Three networks at once (stacked) or one after another', '', '| 3 networks of one shape, batch 64 each | images/s |',
+            '|---|---|'] + [f'| {k} | {v:,.0f} |' for k, v in st.items()]
+    if a.seed_times and Path(a.seed_times).is_file():
+        t = json.loads(Path(a.seed_times).read_text())
+        out += ['', '## A full-data seed (CIFAR-10 + MNIST + USPS, 15 + 15 epochs, `results/real_cpu_full/run.sh`)', '',
+                '| code | when | wall time (min) | note |', '|---|---|---|---|']
+        out += [f"| {r['code']} | {r['when']} | {r['minutes']:.1f} | {r.get('note', '')} |" for r in t]
+    return out
 
 if __name__ == '__main__': sys.exit(main())

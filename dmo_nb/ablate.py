@@ -5,6 +5,7 @@
 # %% ../nbs/11a_ablate.ipynb #75d851da
 from __future__ import annotations
 import dataclasses, itertools, random, time
+from dataclasses import dataclass
 from pathlib import Path
 import numpy as np, torch
 import matplotlib
@@ -13,7 +14,7 @@ from .core import (atomic_write, atomic_write_json, atomic_write_text, load_json
                          clean_tmp, ArtifactError, load_trusted_json, is_number)
 from .models import n_params, prunable
 from .single import task_net
-from .prune import magnitude_masks, count_params
+from .prune import magnitude_masks, count_params, projected_params
 from .finetune import finetune_group
 from .weighting import make_weighting
 from .report import fmt_params, write_figure
@@ -24,15 +25,10 @@ import dmo_nb.pipeline   # the stages of a `Run`
 from .compare import run_baseline, load_baseline, baseline_key, one_process
 
 # %% auto #0
-__all__ = ['ABLATIONS', 'ROW_ORDER', 'GROUPINGS', 'set_partitions', 'canonical', 'partition_name', 'parse_partition',
-           'random_partitions', 'delta_m', 'zero_tasks', 'check_ablations', 'group_row', 'variant_plan',
-           'projected_params', 'uniform_keep', 'from_init', 'sparse_hard', 'ablate', 'grouping_rank', 'row_label',
-           'ablation_table', 'plot_ablation', 'write_ablation', 'aggregate', 'aggregate_table']
-
-# %% ../nbs/11a_ablate.ipynb #134ce0f5
-ABLATIONS = ('single', 'single_matched', 'dmo', 'singletons', 'one_group', 'known_groups', 'partitions', 'uniform_keep',
-             'reinit', 'random_masks', 'sparse_hard')
-ROW_ORDER = tuple(a for a in ABLATIONS if a != 'partitions')   # the partition rows go after `one_group` in tables
+__all__ = ['ROWS', 'DISTILL', 'ROW_ORDER', 'ABLATIONS', 'GROUPINGS', 'set_partitions', 'canonical', 'partition_name',
+           'parse_partition', 'random_partitions', 'delta_m', 'zero_tasks', 'group_row', 'variant_plan', 'uniform_keep',
+           'from_init', 'sparse_hard', 'Budget', 'register_row', 'budget', 'check_ablations', 'ablate', 'grouping_rank',
+           'row_label', 'ablation_table', 'plot_ablation', 'write_ablation', 'aggregate', 'aggregate_table']
 
 # %% ../nbs/11a_ablate.ipynb #db2cc7c4
 def set_partitions(items:list, # things to partition
@@ -109,21 +105,6 @@ def zero_tasks(base:dict, # task -> accuracy of the reference
     "The tasks on which the reference scores 0: where they exist, Δm against it is undefined."
     return [t for t in base if base[t] == 0]
 
-# %% ../nbs/11a_ablate.ipynb #f5975426
-def check_ablations(names:list, # row names asked for (None: every row)
-                    tasks:list, # the scenario's task names
-                   )->list:
-    "The rows asked for, checked: names from `ABLATIONS` or `partition:a+b|c`; an unknown one raises `ValueError` listing them."
-    if names is None: return list(ABLATIONS)
-    if isinstance(names, str) or not names:
-        raise ValueError(f'`ablations` must be a non-empty list of names from {list(ABLATIONS)}')
-    for n in names:
-        if n.startswith('partition:'): parse_partition(n, tasks)
-        elif n not in ABLATIONS:
-            raise ValueError(f'unknown ablation {n!r}; choose from {list(ABLATIONS)} or '
-                             f'partition:TASK+TASK|TASK (tasks {tasks})')
-    return list(dict.fromkeys(names))
-
 # %% ../nbs/11a_ablate.ipynb #0470227f
 def group_row(name:str, # row name
               groups:list, # group results from `Run.groups`
@@ -148,21 +129,6 @@ def variant_plan(plan:Plan, # the run's plan (`Run.plan`)
     return p
 
 # %% ../nbs/11a_ablate.ipynb #68220ccd
-def projected_params(nets:dict, # task -> trained single-task network
-                     groups:list, # task names per group
-                     keep:dict, # task -> keep ratio
-                     min_layer_keep:float=0.01, # layer floor, as the run prunes
-                    )->int:
-    "#P the groups would have after pruning and merging (union of the masks + unpruned tensors + heads), without training."
-    total = 0
-    for g in groups:
-        masks = [magnitude_masks(nets[t], keep[t], min_layer_keep)[0] for t in g]
-        total += sum(int(torch.stack([m[k] for m in masks]).any(0).sum()) for k in masks[0])
-        bb = nets[g[0]].backbone
-        total += n_params(bb) - sum(w.numel() for w in prunable(bb).values())
-        total += sum(n_params(nets[t].heads[t]) for t in g)
-    return total
-
 def uniform_keep(nets:dict, # task -> trained single-task network
                  groups:list, # DMO's groups
                  target:int, # DMO's #P
@@ -232,6 +198,117 @@ def sparse_hard(run:Run, # a run whose single-task stage is done
     if was: run.log(f'[sparse_hard] reusing finished result ({d/stem}.json)')
     return row
 
+# %% ../nbs/11a_ablate.ipynb #d32dfcd9
+@dataclass
+class Budget:
+    "What the rows of one table share: the run (at one budget), its plan, its single-task row and DMO's row."
+    run:Run # the run, at the budget of this table (its `ratio`, or its `tau`)
+    plan:Plan # its plan
+    single:dict # the single-task row
+    dmo:dict=None # DMO's row, once built
+    n_random:int=5 # with more than 4 tasks: how many random partitions of DMO's group sizes
+    nets:dict=None # task -> trained single-task network, built at the first need
+    def groups(self, p:Plan, restart=None, kind:str='dmo')->list:
+        "Carry out `p` (reused when finished): in its plan folder, or with `restart` under `ablate/<kind>-<key>`."
+        r = self.run
+        folder = r.plan_dir(p) if restart is None else r.out/'ablate'/f'{kind}-{plan_key(r.cfg, r.names, p)}'
+        return r.groups(p, restart=restart, folder=folder)
+    def networks(self)->dict:
+        "The trained single-task networks, by task."
+        if self.nets is None: self.nets = {n: self.run.net(n) for n in self.run.names}
+        return self.nets
+
+ROWS = {}   # row name -> `build(budget) -> row` (None: no row), in table order
+DISTILL = 0.5   # λ of the `dmo_distill` row where the run sets no `distill`
+
+def register_row(name:str, # the row's name (`--ablations NAME`)
+                ):
+    "Register `build(budget) -> row` as the row `name`; rows are built and tabled in registration order."
+    def add(f):
+        ROWS[name] = f
+        return f
+    return add
+
+def budget(r:Run, # a run whose single-task stage is done (or is reused now)
+           n_random:int=5, # random partitions, as `ablate` takes them
+          )->Budget:
+    "The run's single-task row, its plan and DMO's row (its groups trained or reused): what every row builds on."
+    arts = r.single()   # the run's networks; its config.json and report.json stay as they are
+    plan = r.plan()
+    single = dict(name='single', accuracy={a['task']: a['test_acc'] for a in arts},
+                  params=sum(a['n_params'] for a in arts), seconds=sum(a['time_s'] for a in arts))
+    b = Budget(r, plan, single, n_random=n_random)
+    b.dmo = group_row('dmo', b.groups(plan))
+    return b
+
+@register_row('single')
+def _single(b): return b.single
+
+@register_row('single_matched')
+def _single_matched(b):
+    longer = b.run.but(epochs=b.run.cfg.epochs + b.run.cfg.ft_epochs)
+    b.run.log(f'[ablate] single_matched: single-task networks trained {longer.cfg.epochs} epochs in one schedule')
+    a2 = longer.single()
+    return dict(name='single_matched', accuracy={a['task']: a['test_acc'] for a in a2},
+                params=sum(a['n_params'] for a in a2), seconds=sum(a['time_s'] for a in a2), epochs=longer.cfg.epochs)
+
+@register_row('dmo')
+def _dmo(b): return b.dmo
+
+def _grouped(name, groups):
+    "A row that is DMO's plan with other groups."
+    return lambda b: group_row(name, b.groups(variant_plan(b.plan, b.run.names, groups(b))))
+
+register_row('singletons')(_grouped('singletons', lambda b: [[t] for t in b.run.names]))
+register_row('one_group')(_grouped('one_group', lambda b: [list(b.run.names)]))
+
+@register_row('known_groups')
+def _known_groups(b):
+    if b.run.sc.expected_groups: return _grouped('known_groups', lambda b: b.run.sc.expected_groups)(b)
+    b.run.log(f'[ablate] known_groups: scenario {b.run.sc.name!r} has no known grouping; no row')
+
+@register_row('uniform_keep')
+def _uniform_keep(b):
+    k = uniform_keep(b.networks(), b.plan.groups, b.dmo['params'], b.run.cfg.min_layer_keep)
+    b.run.log(f'[ablate] uniform_keep: every task keeps {k:.2%} (DMO: '
+              + ', '.join(f'{t} {v:.2%}' for t, v in b.plan.keep_ratio.items()) + ')')
+    keep = {t: k for t in b.run.names}
+    return dict(group_row('uniform_keep', b.groups(variant_plan(b.plan, b.run.names, keep=keep))), keep=k)
+
+@register_row('reinit')
+def _reinit(b): return group_row('reinit', b.groups(b.plan, from_init(b.run.cfg, b.run.init), 'reinit'))
+
+@register_row('random_masks')
+def _random_masks(b):
+    return group_row('random_masks', b.groups(b.plan, from_init(b.run.cfg, b.run.init, random_masks=True), 'random_masks'))
+
+@register_row('sparse_hard')
+def _sparse_hard(b): return sparse_hard(b.run, b.dmo['params'])
+
+@register_row('dmo_distill')
+def _dmo_distill(b):
+    c = b.run.cfg
+    taught = b.run.but(distill=c.distill or DISTILL, distill_temp=c.distill_temp)   # a group key of its own
+    return group_row('dmo_distill', taught.groups(b.plan))
+
+ROW_ORDER = tuple(ROWS)
+ABLATIONS = ROW_ORDER[:ROW_ORDER.index('known_groups') + 1] + ('partitions',) + ROW_ORDER[ROW_ORDER.index('known_groups') + 1:]
+
+# %% ../nbs/11a_ablate.ipynb #f5975426
+def check_ablations(names:list, # row names asked for (None: every row)
+                    tasks:list, # the scenario's task names
+                   )->list:
+    "The rows asked for, checked: names from `ABLATIONS` or `partition:a+b|c`; an unknown one raises `ValueError` listing them."
+    if names is None: return list(ABLATIONS)
+    if isinstance(names, str) or not names:
+        raise ValueError(f'`ablations` must be a non-empty list of names from {list(ABLATIONS)}')
+    for n in names:
+        if n.startswith('partition:'): parse_partition(n, tasks)
+        elif n not in ABLATIONS:
+            raise ValueError(f'unknown ablation {n!r}; choose from {list(ABLATIONS)} or '
+                             f'partition:TASK+TASK|TASK (tasks {tasks})')
+    return list(dict.fromkeys(names))
+
 # %% ../nbs/11a_ablate.ipynb #3e8c6ccd
 def ablate(out, # a finished run directory (`dmo_nb run --out ...`)
            ablations:list=None, # rows to build (default: all of `ABLATIONS`); `partition:a+b|c` names one partition
@@ -279,51 +356,22 @@ def _ablate(r:Run, rows, n_random):
     spent = _spent(prev) if prev.is_file() else 0.   # earlier calls that wrote this table
     for p in clean_tmp(r.out): r.log(f'removed {p} (left by a killed write)')
     torch.manual_seed(cfg.seed)
-    arts = r.single()   # the run's networks; its config.json and report.json stay as they are
-    plan = r.plan()
-    single = dict(name='single', accuracy={a['task']: a['test_acc'] for a in arts}, params=sum(a['n_params'] for a in arts),
-                  seconds=sum(a['time_s'] for a in arts))
+    b = budget(r, n_random)
+    single, plan = b.single, b.plan
     table = dict(scenario=r.sc.name, tasks=names, seed=cfg.seed, config=cfg.to_dict(), rows=[], dmo_groups=plan.groups)
     done = {}
-    def groups_of(p, restart=None, kind='dmo'):
-        d = r.plan_dir(p) if restart is None else r.out/'ablate'/f'{kind}-{plan_key(cfg, names, p)}'
-        return r.groups(p, restart=restart, folder=d)
     def add(row):
         done[row['name']] = row
         table['time_s'] = spent + time.time() - t0   # a killed call counts up to its last finished row
         _finish(table, done, single, r.out)
         avg = np.mean(list(row['accuracy'].values()))
         r.log(f"[ablate] {row['name']}: avg {avg:.2f}, #P {fmt_params(row['params'])}")
-    dmo = group_row('dmo', groups_of(plan))
-    nets = None
-    # the references always; the partitions last
-    todo = [n for n in ROW_ORDER if n in rows or n in ('single', 'dmo')]
-    todo += _partitions(cfg, r.sc, plan.groups, rows, n_random, r.log)
-    for row in todo:
-        if row == 'single': add(single)
-        elif row == 'dmo': add(dmo)
-        elif row == 'single_matched':
-            longer = r.but(epochs=cfg.epochs + cfg.ft_epochs)
-            r.log(f'[ablate] single_matched: single-task networks trained {longer.cfg.epochs} epochs in one schedule')
-            a2 = longer.single()
-            add(dict(name='single_matched', accuracy={a['task']: a['test_acc'] for a in a2},
-                     params=sum(a['n_params'] for a in a2), seconds=sum(a['time_s'] for a in a2), epochs=longer.cfg.epochs))
-        elif row == 'singletons': add(group_row(row, groups_of(variant_plan(plan, names, [[t] for t in names]))))
-        elif row == 'one_group': add(group_row(row, groups_of(variant_plan(plan, names, [list(names)]))))
-        elif row == 'known_groups':
-            if r.sc.expected_groups: add(group_row(row, groups_of(variant_plan(plan, names, r.sc.expected_groups))))
-            else: r.log(f'[ablate] known_groups: scenario {r.sc.name!r} has no known grouping; no row')
-        elif row == 'uniform_keep':
-            nets = nets or {n: r.net(n) for n in names}
-            k = uniform_keep(nets, plan.groups, dmo['params'], cfg.min_layer_keep)
-            r.log(f'[ablate] uniform_keep: every task keeps {k:.2%} (DMO: '
-                  + ', '.join(f'{t} {v:.2%}' for t, v in plan.keep_ratio.items()) + ')')
-            add(dict(group_row(row, groups_of(variant_plan(plan, names, keep={t: k for t in names}))), keep=k))
-        elif row == 'reinit': add(group_row(row, groups_of(plan, from_init(cfg, r.init), 'reinit')))
-        elif row == 'random_masks':
-            add(group_row(row, groups_of(plan, from_init(cfg, r.init, random_masks=True), 'random_masks')))
-        elif row == 'sparse_hard': add(sparse_hard(r, dmo['params']))
-        else: add(group_row(partition_name(row, names), groups_of(variant_plan(plan, names, row))))
+    # the references always, then the rows asked for in registry order; the partitions last
+    for name in [n for n in ROWS if n in rows or n in ('single', 'dmo')]:
+        row = ROWS[name](b)
+        if row is not None: add(row)
+    for p in _partitions(cfg, r.sc, plan.groups, rows, n_random, r.log):
+        add(group_row(partition_name(p, names), b.groups(variant_plan(plan, names, p))))
     table['time_s'] = spent + time.time() - t0   # wall seconds over every call, so a reusing call adds its few seconds
     _finish(table, done, single, r.out)
     r.log('\n' + ablation_table(table))

@@ -14,7 +14,8 @@ from .weighting import WEIGHTINGS
 from .baselines import BASELINES
 from .pipeline import Config, WEIGHT_MODES, STAGES, resolve, run, run_stage
 from .compare import compare, sweep, check_methods, check_sizes, METHODS, SWEEP_WIDTHS, SWEEP_DEPTHS
-from .ablate import ablate, ABLATIONS
+from .ablate import ablate, ABLATIONS, ROWS
+from .frontier import frontier, FRONTIER_ROWS, REFERENCES
 from .deploy import export_model, load, DTYPES, BACKENDS
 
 # %% auto #0
@@ -30,6 +31,7 @@ def _config_flags(r:argparse.ArgumentParser):
     for f in dataclasses.fields(Config):
         d, anno = docs[f.name], f.type if isinstance(f.type, str) else f.type.__name__
         default = "the scenario's" if f.default is None and f.name not in ('device', 'amp', 'compile', 'tasks') else f.default
+        if f.name == 'channels_last': default = 'on for a new run on a CPU, off on CUDA; a run keeps its own'
         kw = dict(default=argparse.SUPPRESS, help=f"{d['docment']} (default: {default})")
         if anno == 'bool': kw['action'] = argparse.BooleanOptionalAction
         elif anno == 'list': kw.update(nargs='+', metavar='NAME')
@@ -78,6 +80,18 @@ def _parser()->argparse.ArgumentParser:
     a.add_argument('--quiet', action=argparse.BooleanOptionalAction, default=None, help="no progress output (default: the run's)")
     a.add_argument('--wait', action='store_true', help='wait for another writer of the run '
                                                        'directory instead of stopping')
+    f = sub.add_parser('frontier', help='DMO and its controls at several budgets by size on a finished run: accuracy '
+                                        'against #P (dmo_nb.frontier)')
+    f.add_argument('--out', required=True, help='a finished run directory (dmo_nb run --out ...)')
+    f.add_argument('--ratios', nargs='+', type=float, default=[0.1, 0.05, 0.02], metavar='R',
+                   help="budgets: DMO's #P as a share of single-task learning's, each in (0, 1] (default: 0.1 0.05 0.02)")
+    f.add_argument('--rows', nargs='+', default=None, metavar='NAME',
+                   help=f"rows at each budget, from: {' '.join(n for n in ROWS if n not in REFERENCES)} "
+                        f"(default: {' '.join(FRONTIER_ROWS)})")
+    f.add_argument('--matched', action=argparse.BooleanOptionalAction, default=True,
+                   help='the single_matched reference: single-task networks trained as long as DMO (default: on)')
+    f.add_argument('--quiet', action=argparse.BooleanOptionalAction, default=None, help="no progress output (default: the run's)")
+    f.add_argument('--wait', action='store_true', help='wait for another writer of the run directory instead of stopping')
     e = sub.add_parser('export', help="write a finished run's DMO model as one safetensors file (dmo_nb.deploy)")
     e.add_argument('--out', required=True, help='a finished run directory')
     e.add_argument('--to', required=True, metavar='FILE', help='the model file to write (.safetensors)')
@@ -122,6 +136,7 @@ def _main(argv:list=None)->int:
     cmd = args.pop('cmd')
     if cmd == 'ablate':
         return _errors(lambda: ablate(args['out'], args['ablations'], args['random_partitions'], args['quiet'], args['wait']))
+    if cmd == 'frontier': return _errors(lambda: frontier(**args))
     if cmd == 'export': return _errors(lambda: print(f"wrote {export_model(args['out'], args['to'], args['dtype'])}"))
     if cmd == 'predict': return _errors(lambda: _predict(**args))
     return _errors(lambda: _run(cmd, args))

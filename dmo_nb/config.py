@@ -9,10 +9,11 @@ from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import torch
 from fastcore.basics import patch
-from .core import stable_hash, reusable, check_choice, check_int, check_number, is_number, check_run_dir
+from .core import (stable_hash, reusable, check_choice, check_int, check_number, is_number, check_run_dir, verify,
+                         load_json)
 from .data import Scenario
 from .datasets import SCENARIOS, get_scenario, imagenet_weights_path
-from .models import DEPTHS
+from .models import DEPTHS, MultiHeadNet, resnet, n_params, prunable
 from .train import Recipe, AMP_MODES, COMPILE_MODES, SCHEDULES
 from .measure import check_alpha, READINGS
 from .group import check_tau_sim
@@ -21,8 +22,9 @@ from .weighting import WEIGHTINGS
 
 # %% auto #0
 __all__ = ['WEIGHT_MODES', 'MIN_KEEP', 'ALWAYS', 'WHEN_SET', 'PARALLEL', 'TASK_SPEC', 'NETS', 'FLAG', 'FROM_ONE_CYCLE',
-           'DEFAULTS', 'setting', 'Config', 'build_scenario', 'resolve', 'check_data_settings', 'training_protocol',
-           'config_key', 'init_key', 'single_key', 'regroup_key', 'plan_key', 'single_path', 'missing_single']
+           'DEFAULTS', 'FASTEST', 'ARTIFACTS', 'NO_KEY', 'setting', 'Config', 'build_scenario', 'resolve',
+           'check_budget', 'check_data_settings', 'training_protocol', 'config_key', 'init_key', 'single_key',
+           'regroup_key', 'plan_key', 'single_path', 'missing_single']
 
 # %% ../nbs/10_config.ipynb #1ce0f2b6
 WEIGHT_MODES = ('cka', 'delta', 'final')
@@ -54,6 +56,7 @@ class Config:
     alpha:float=setting(None, plan=ALWAYS) # Eq. 1: weight of S_W, in [0, 1]
     tau_sim:float=setting(None, plan=ALWAYS) # Eq. 4: edge threshold, in [-1, 1]
     tau:float=setting(1.0, plan=ALWAYS) # pruning temperature, > 0
+    ratio:float=setting(None, plan=WHEN_SET) # a budget by size: DMO's #P as a share of single-task's, in (0, 1]; solves tau
     min_keep:float=setting(None, plan=ALWAYS) # keep-ratio floor, in (0, 1] (default: the scenario's, else 0.02)
     min_layer_keep:float=setting(0.01, group=ALWAYS) # least share every layer keeps (layer-collapse guard)
     reading:str=setting('tasks', plan=ALWAYS) # Eq. 2 reading: 'tasks' or 'pooled'
@@ -72,6 +75,8 @@ class Config:
     ft_epochs:int=setting(None, group=ALWAYS) # group fine-tuning epochs (default: `epochs`)
     ft_lr:float=setting(None, group=ALWAYS) # group fine-tuning learning rate (default: `lr`)
     reg:float=setting(1e-3, group=ALWAYS) # Eq. 5: coefficient of the weight-norm term
+    distill:float=setting(None, group=WHEN_SET) # group fine-tuning taught by the dense task networks: weight in (0, 1]
+    distill_temp:float=setting(None, group=WHEN_SET) # 'distill': softmax temperature, > 0 (default: 4)
     # loss weighting of jointly trained networks
     weighting:str=setting('equal', baseline=ALWAYS, group=('equal',)) # 'equal', 'uncertainty', 'dwa' or 'minmax'
     dwa_temp:float=setting(None, baseline=WHEN_SET, group=WHEN_SET) # 'dwa': softmax temperature (default: 2)
@@ -91,7 +96,7 @@ class Config:
     download:bool=False # let torchvision download missing datasets
     # the runtime
     amp:str=setting(None, **FLAG) # mixed precision on CUDA: 'bf16' or 'fp16'
-    channels_last:bool=setting(False, **FLAG) # channels-last memory format
+    channels_last:bool=setting(None, **FLAG) # channels-last memory format (default: `FASTEST` for the device; a run keeps its own)
     compile:str=setting(None, **FLAG) # torch.compile mode
     parallel:str=setting('tasks', single=('tasks',), group=('tasks',)) # several processes share 'tasks' or 'data'
     seed:int=setting(0, init=ALWAYS, group=ALWAYS, **NETS) # seed of data, initialisation and batch order
@@ -172,6 +177,9 @@ def _check_numbers(c:Config):
     for k in ('minmax_gamma', 'soft_coef', 'taps_coef'):
         if getattr(c, k) is not None: check_number(k, getattr(c, k), 0)
     check_int('seed', c.seed, 0, 2**32 - 1, shown='in [0, 2**32 - 1]')
+    for k in ('ratio', 'distill'):
+        if getattr(c, k) is not None: check_number(k, getattr(c, k), 0, 1, lo_open=True)
+    if c.distill_temp is not None: check_number('distill_temp', c.distill_temp, 0, lo_open=True)
     if not (is_number(c.mom) and 0 <= c.mom < 1): raise ValueError(f'`mom` must be in [0, 1); got {c.mom!r}')
     check_number('checkpoint_s', c.checkpoint_s, 0)
     if c.size is not None: check_int('size', c.size, 8)
@@ -181,6 +189,8 @@ def _check_combinations(c:Config):
         raise ValueError('`pretrained` needs the standard ResNet-18: `depth` 18 and `width` 64')
     if c.independent_init and c.weight_mode == 'delta':
         raise ValueError("`weight_mode` 'delta' (change from the shared initialisation) needs `independent_init` False")
+    if c.distill_temp is not None and c.distill is None:
+        raise ValueError('`distill_temp` applies with `distill` (the weight of the teachers); `distill` is not set')
     for k, ws in (('dwa_temp', ('dwa',)), ('weighting_lr', ('uncertainty', 'minmax')), ('minmax_gamma', ('minmax',))):
         if getattr(c, k) is not None and c.weighting not in ws:
             raise ValueError(f"`{k}` applies to `weighting` {' or '.join(map(repr, ws))}; "
@@ -227,6 +237,28 @@ def build_scenario(cfg:Config)->Scenario:
 # %% ../nbs/10_config.ipynb #0519f600
 DEFAULTS = dict(depth=18, width=64, epochs=25, bs=64, lr=0.1, alpha=0.5, tau_sim=0.72, min_keep=MIN_KEEP,
                 pretrained=False, schedule='cos')   # where neither the user nor the scenario sets them
+# runtime settings that change what is learnt by rounding only, as measured fastest per device (`benchmarks/speed.py`,
+# `results/speed_cpu.md`): channels-last is 1.3x faster on a Xeon's 2 cores; on an H100 it gained nothing at batch 64
+FASTEST = dict(cpu=dict(channels_last=True), cuda=dict(channels_last=False))
+
+def _kept(out, # a run directory, or a folder about to be one
+          name:str, # a `Config` field
+         ):
+    "The value `out`'s config.json holds for `name`, if the manifest vouches for the file (else None)."
+    p = Path(out)/'config.json'
+    if not p.is_file() or verify(p): return None
+    try: d = load_json(p)
+    except ValueError: return None
+    return d.get(name) if isinstance(d, dict) else None
+
+def _fastest(cfg:Config)->dict:
+    "The runtime settings left unset, chosen once: those the run directory already holds, else `FASTEST` for the device."
+    out = {}
+    for k, v in FASTEST.get(torch.device(cfg.device).type, {}).items():
+        if getattr(cfg, k) is None:
+            kept = _kept(cfg.out, k)
+            out[k] = kept if isinstance(kept, type(v)) else v
+    return {**{k: False for k in ('channels_last',) if getattr(cfg, k) is None}, **out}
 
 def resolve(cfg:Config, # settings
             sc:Scenario=None, # the scenario of `cfg` if the caller has built it (it is not built again)
@@ -246,12 +278,28 @@ def resolve(cfg:Config, # settings
                  if getattr(cfg, k) is None and k in params})
     cfg = dataclasses.replace(cfg, **fill)
     if cfg.device is None: cfg = dataclasses.replace(cfg, device='cuda' if torch.cuda.is_available() else 'cpu')
+    cfg = dataclasses.replace(cfg, **_fastest(cfg))   # written to config.json with the rest: a run keeps its choice
     cfg.validate()
     if cfg.pretrained: imagenet_weights_path(cfg.download)   # missing weights fail here, before any training
     check_data_settings(cfg, sc)
+    check_budget(cfg, sc)
     return cfg, sc
 
 # %% ../nbs/10_config.ipynb #547e1f73
+def check_budget(cfg:Config, # resolved config
+                 sc:Scenario, # its scenario
+                )->float:
+    "The least `ratio` any plan can meet (every task in one group, no prunable weight); `ValueError` if `ratio` is below it."
+    with torch.device('meta'):   # shapes only: nothing is allocated
+        nets = {t.name: MultiHeadNet(resnet(cfg.depth, cfg.width), {t.name: t.n_classes}) for t in sc.tasks}
+    bb = next(iter(nets.values())).backbone
+    least = n_params(bb) - sum(w.numel() for w in prunable(bb).values()) + sum(n_params(n.heads[t]) for t, n in nets.items())
+    least /= sum(n_params(n) for n in nets.values())
+    if cfg.ratio is not None and cfg.ratio < least:
+        raise ValueError(f'`ratio` {cfg.ratio:g} is below what the unpruned tensors (batch norm, biases, heads) already take: '
+                         f'{least:.4f} of the single-task #P; ask for at least that')
+    return least
+
 def check_data_settings(cfg:Config, # resolved config
                         sc:Scenario, # its scenario
                        ):
@@ -280,14 +328,22 @@ def training_protocol(cfg:Config, # resolved config
 def _left_out(v, omit:tuple)->bool:
     return any(v is o if o is None or isinstance(o, bool) else v == o for o in omit)
 
+ARTIFACTS = ('init', 'single', 'similarity', 'plan', 'group', 'baseline')   # what a cache key names
+# the fields that change no trained result, said once: the others enter every key unless they declare (`setting`) less
+NO_KEY = ('out', 'device', 'quiet', 'checkpoint_s', 'wait', 'data_root', 'download',   # where and how, not what, trains
+          'tasks',   # a task enters every key of its own by its name
+          'soft_coef', 'taps_coef', 'rsa_groups')   # a baseline's own settings: its key takes them (`method_options`)
+
 def config_key(cfg:Config, # resolved config
-               artifact:str, # 'init', 'single', 'similarity', 'plan', 'group' or 'baseline'
+               artifact:str, # one of `ARTIFACTS`
               )->dict:
-    "The settings `artifact` depends on, as each `Config` field declares (`setting`): the config's part of its key."
+    "The settings `artifact` depends on, as each `Config` field declares (`setting`; undeclared: every key but `NO_KEY`)."
     out = {}
     for f in dataclasses.fields(cfg):
-        keys = f.metadata.get('keys', {})
-        if artifact in keys and not _left_out(getattr(cfg, f.name), keys[artifact]): out[f.name] = getattr(cfg, f.name)
+        v, keys = getattr(cfg, f.name), f.metadata.get('keys')
+        if keys is None: enters = f.name not in NO_KEY   # a new field that says nothing invalidates every cached result
+        else: enters = artifact in keys and not _left_out(v, keys[artifact])
+        if enters: out[f.name] = v
     return out
 
 # %% ../nbs/10_config.ipynb #2e86f2fd

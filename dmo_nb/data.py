@@ -11,6 +11,7 @@ import torch.nn.functional as F
 from .core import check_int   # first: core imports fastai quietly
 from fastcore.basics import store_attr
 from fastai.data.load import DataLoader
+from fastai.torch_core import to_device
 
 # %% auto #0
 __all__ = ['SYNTHETIC_TASKS', 'SYNTHETIC_GROUPS', 'check_images', 'check_classes', 'Task', 'Scenario', 'synthetic_task',
@@ -270,6 +271,16 @@ class TensorDL(DataLoader):
         i = torch.as_tensor(b, device=self.dataset.x.device)
         return self.dataset.x[i], self.dataset.y[i]
     def retain(self, res, b): return res
+    def __iter__(self):
+        "fastai's `DataLoader.__iter__` (same order, events and random draws) without torch's loader between batches."
+        self.randomize()
+        self.before_iter()
+        torch.empty((), dtype=torch.int64).random_()   # the base seed torch's loader draws: runs stay as they were
+        idxs = self.get_idxs()
+        for i in range(len(self)):
+            b = self.do_batch(idxs[i * self.bs:(i + 1) * self.bs])
+            yield self.after_batch(b if self.device is None else to_device(b, self.device))
+        self.after_iter()
 
 # %% ../nbs/00_data.ipynb #90bdd8e3
 class BatchAugment:
@@ -287,25 +298,23 @@ class BatchAugment:
         store_attr('pad,flip,train,channels_last')
     def __call__(self, b):
         x, y = b
-        x = x.float().div_(255)
+        # crop and flip move pixels only: done on uint8, a quarter of the bytes, with the values float would give
         if self.train and self.pad > 0: x = self._crop(x)
         if self.train and self.flip:
             m = torch.rand(len(x), device=x.device) < 0.5
             x = torch.where(m[:, None, None, None], x.flip(-1), x)
-        x = (x - self.mean.to(x.device)) / self.std.to(x.device)
+        x = x.float().div_(255).sub_(self.mean.to(x.device)).div_(self.std.to(x.device))
+        # last: on the CPU, broadcast arithmetic on a channels-last batch is slower than one copy into that format
         if self.channels_last: x = x.contiguous(memory_format=torch.channels_last)
         return x, y
     def _crop(self, x):
-        "Shift each image by a random offset in [-pad, pad] with zero fill, via one gather."
+        "Shift each image by a random offset in [-pad, pad] with zero fill: one view of every shift, one pick per image."
         n, c, h, w = x.shape
         p = self.pad
-        xp = F.pad(x, (p, p, p, p))
+        shifts = F.pad(x, (p, p, p, p)).unfold(2, h, 1).unfold(3, w, 1)   # (n, c, 2p+1, 2p+1, h, w), no copy
         oy = torch.randint(0, 2*p + 1, (n,), device=x.device)
         ox = torch.randint(0, 2*p + 1, (n,), device=x.device)
-        rows = (oy[:, None] + torch.arange(h, device=x.device))[:, None, :, None].expand(n, c, h, w + 2*p)
-        xp = xp.gather(2, rows)
-        cols = (ox[:, None] + torch.arange(w, device=x.device))[:, None, None, :].expand(n, c, h, w)
-        return xp.gather(3, cols)
+        return shifts[torch.arange(n, device=x.device), :, oy, ox]
 
 # %% ../nbs/00_data.ipynb #7a4dfa92
 def task_loader(task:Task, # the task

@@ -4,8 +4,8 @@
 
 # %% ../nbs/06_finetune.ipynb #fe78433f
 from __future__ import annotations
-import torch, torch.nn as nn
-from .core import check_int
+import torch, torch.nn as nn, torch.nn.functional as F
+from .core import check_int, check_number
 from fastcore.basics import store_attr
 from fastai.callback.core import Callback
 from fastai.learner import Learner
@@ -14,7 +14,8 @@ from .train import Recipe, checkpoint_cbs
 from .joint import joint_learner, train_joint
 
 # %% auto #0
-__all__ = ['GROUP_RECIPE', 'NormPenalty', 'KeepMasks', 'group_learner', 'finetune_group']
+__all__ = ['GROUP_RECIPE', 'DISTILL_TEMP', 'NormPenalty', 'KeepMasks', 'group_learner', 'finetune_group', 'distill_loss',
+           'Distill']
 
 # %% ../nbs/06_finetune.ipynb #c7486caa
 class NormPenalty(Callback):
@@ -32,8 +33,11 @@ class NormPenalty(Callback):
         ps = self._ps
         for p in ps:
             if p.grad is None: p.grad = torch.zeros_like(p)
-        norm = torch.linalg.vector_norm(torch.stack(torch._foreach_norm(ps)))
-        torch._foreach_add_([p.grad for p in ps], torch._foreach_mul(ps, self.reg / norm.clamp_min(1e-12)))
+        norm = torch.linalg.vector_norm(torch.stack(torch._foreach_norm(ps))).clamp_min(1e-12)
+        grads = [p.grad for p in ps]
+        # on the CPU reading the scalar costs nothing, and the add then needs no copy of every weight
+        if norm.device.type == 'cpu': torch._foreach_add_(grads, ps, alpha=self.reg / norm.item())
+        else: torch._foreach_add_(grads, torch._foreach_mul(ps, self.reg / norm))   # no host sync on a device
 
 # %% ../nbs/06_finetune.ipynb #8d43c106
 class KeepMasks(Callback):
@@ -88,3 +92,44 @@ def finetune_group(model:MultiHeadNet, # merged group network (pruned weights ar
     res = train_joint(learn, tasks, r, name, f'the group network of {name}', '--ft-lr')
     return dict(state=res['state'], test_acc=res['test_acc'], epoch_losses=res['epoch_losses'], time_s=res['time_s'],
                 task_weights=getattr(weighting, 'history', None))
+
+# %% ../nbs/06_finetune.ipynb #38fe19b1
+DISTILL_TEMP = 4.   # Hinton et al.'s softening temperature, when `distill_temp` is not set
+
+def distill_loss(student:torch.Tensor, # the student's logits (N, C)
+                 teacher:torch.Tensor, # the teacher's logits (N, C)
+                 temp:float=DISTILL_TEMP, # softening temperature T
+                )->torch.Tensor:
+    "T²·KL(softmax(teacher/T) ‖ softmax(student/T)), averaged over the batch."
+    return F.kl_div(F.log_softmax(student / temp, 1), F.log_softmax(teacher / temp, 1), reduction='batchmean',
+                    log_target=True) * temp ** 2
+
+class Distill(Callback):
+    "Each task's loss becomes (1 − λ)·CE + λ·T²·KL(teacher ‖ student); the teachers frozen, in eval mode, on the same batch."
+    order = 5   # after_loss, before `AuxLoss` (6): the model's own penalty is added in full
+    def __init__(self,
+                 teachers:dict, # task -> its dense single-task network (a `MultiHeadNet` with that task's head)
+                 lam:float=0.5, # λ, the weight of the teacher's term, in (0, 1]
+                 temp:float=DISTILL_TEMP, # T
+                ):
+        check_number('distill', lam, 0, 1, lo_open=True)
+        check_number('distill_temp', temp, 0, lo_open=True)
+        store_attr()
+    def before_fit(self):
+        m = self.learn.model
+        m = getattr(m, 'module', m)   # data-parallel: the network DDP wraps
+        ref = next(m.parameters())
+        cl = any(p.ndim == 4 and p.is_contiguous(memory_format=torch.channels_last) and not p.is_contiguous()
+                 for p in m.parameters())
+        self.nets = []
+        for t in m.tasks:
+            net = self.teachers[t].to(ref.device).eval().requires_grad_(False)
+            self.nets.append(net.to(memory_format=torch.channels_last) if cl else net)
+    def after_loss(self):
+        if not self.training: return
+        preds = self.learn.pred if isinstance(self.learn.pred, (tuple, list)) else (self.learn.pred,)
+        with torch.no_grad(): soft = [net(x) for net, x in zip(self.nets, self.learn.xb)]
+        kd = torch.stack([distill_loss(p.float(), q.float(), self.temp) for p, q in zip(preds, soft)])
+        w = getattr(self.learn.loss_func, 'weights', None)
+        kd = (kd * torch.as_tensor(w, dtype=kd.dtype, device=kd.device)).sum() if w is not None else kd.sum()
+        self.learn.loss_grad = (1 - self.lam) * self.learn.loss_grad + self.lam * kd

@@ -14,7 +14,7 @@ from .data import Scenario
 from .models import resnet, MultiHeadNet, n_params, prunable
 from .single import task_net
 from .prune import magnitude_masks, merge_group, count_params, save_sparse, load_sparse
-from .finetune import finetune_group
+from .finetune import finetune_group, Distill, DISTILL_TEMP
 from .joint import evaluate_group
 from .weighting import make_weighting
 from .report import write_report, copy_report, results_table, write_figure
@@ -65,6 +65,8 @@ def build_group(self:Run,
     with torch.random.fork_rng(devices=[]):   # before fine-tuning (where is accuracy lost?), the RNG left as it was
         merged = evaluate_group(net, tasks, device=c.device)
     weighting = make_weighting(c.weighting, len(tasks), **c.weighting_options())
+    if c.distill:   # each task's dense single-task network teaches the group network
+        cbs = list(cbs or []) + [Distill({t.name: self.net(t.name) for t in tasks}, c.distill, c.distill_temp or DISTILL_TEMP)]
     ft = finetune_group(net, tasks, union, c.finetune_recipe(), c.reg, weighting, checkpoint=checkpoint, cbs=cbs)
     net.load_state_dict(ft['state'])
     heads = {t.name: t.n_classes for t in tasks}
@@ -176,6 +178,8 @@ def report(self:Run,
         st = rep['structure']
         share = '' if st['together'] is None else f', known groups kept together {st["together"]:.0%}'
         self.log(f'grouping against the known structure: adjusted Rand index {st["ari"]:.2f}{share}')
+    if 'budget' in rep:
+        self.log(f"budget: ratio {rep['budget']['ratio']:g} asked, τ = {rep['budget']['tau']:.4g} found, {rep['ratio']:.4f} kept")
     self.log(f'report: {self.out/"report.json"} (table {self.out/"table.md"}, figures {self.out/"figures"}); '
              f'this setting: {self.plan_dir(plan)}')
     return rep
@@ -204,6 +208,7 @@ def _report(run:Run, plan:Plan, groups:list)->dict:
                 pruning={t: info for g in groups for t, info in g['pruning'].items()},
                 recipe=training_protocol(run.cfg, run.sc),
                 timing={**run.timing, 'finetune_s': sum(g['time_s'] for g in groups)}, config=run.cfg.to_dict(),
+                **({} if run.cfg.ratio is None else dict(budget=dict(ratio=run.cfg.ratio, tau=plan.settings['tau']))),
                 **structure)
 
 # %% ../nbs/10_pipeline.ipynb #aee5fb37

@@ -14,7 +14,7 @@ from .measure import (weight_similarity, representation_similarity, probe_images
                             loss_similarity, combine_similarity, task_difficulty, mean_loss)
 from .group import group_tasks, group_names
 from .models import prunable
-from .prune import keep_ratio, magnitude_levels
+from .prune import keep_ratio, magnitude_levels, solve_tau
 from .config import Config, MIN_KEEP, config_key, regroup_key
 from .data import _NAME_RE
 from .runs import Run, run_config
@@ -149,7 +149,27 @@ def plan(self:Run,
     "The run's plan (Eq. 1-4 and the keep ratios on its kept measurements), at its settings or at `overrides`."
     inp = self.inputs()
     cfg = dataclasses.replace(self.cfg, **overrides).validate() if overrides else self.cfg
+    if cfg.ratio is not None: cfg = dataclasses.replace(cfg, tau=self.budget_tau(cfg))
     return make_plan(cfg, self.names, inp['S_W'], inp['S_L'], inp['losses'])
+
+@patch
+def budget_tau(self:Run,
+               cfg:Config=None, # the settings whose `ratio` is met (default: the run's)
+              )->float:
+    "The τ at which the plan of `cfg` keeps `cfg.ratio` × the single-task #P (`dmo_nb.prune.solve_tau`), found once."
+    cfg = cfg or self.cfg
+    inp = self.inputs()
+    base = make_plan(cfg, self.names, inp['S_W'], inp['S_L'], inp['losses'])   # groups and d_t do not depend on τ
+    key = (cfg.ratio, str(base.groups), str(base.difficulty), cfg.min_keep, cfg.min_layer_keep)
+    memo = self.__dict__.setdefault('_budget_taus', {})
+    if key not in memo:
+        single = sum(a['n_params'] for a in self.trained)
+        nets = {n: self.net(n) for n in self.names}
+        floor = MIN_KEEP if cfg.min_keep is None else cfg.min_keep
+        tau, p = solve_tau(nets, base.groups, base.difficulty, round(cfg.ratio * single), floor, cfg.min_layer_keep)
+        self.log(f'[plan] ratio {cfg.ratio:g}: τ = {tau:.4g} keeps {p:,} #P, {p / single:.4f} of single-task learning\'s')
+        memo[key] = tau
+    return memo[key]
 
 # %% ../nbs/10b_plan.ipynb #8630f185
 def kept_inputs(run_dir, # a run directory (its config.json, and regroup/ if the run has planned)

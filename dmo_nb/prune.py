@@ -11,8 +11,8 @@ from .core import atomic_save, load_artifact, ArtifactError, check_number, check
 from .models import prunable, prunable_modules, n_params
 
 # %% auto #0
-__all__ = ['check_tau', 'prune_ratio', 'keep_ratio', 'magnitude_masks', 'merge_group', 'count_params', 'save_sparse',
-           'load_sparse', 'magnitude_levels']
+__all__ = ['check_tau', 'prune_ratio', 'keep_ratio', 'magnitude_masks', 'merge_group', 'count_params', 'projected_params',
+           'solve_tau', 'save_sparse', 'load_sparse', 'magnitude_levels']
 
 # %% ../nbs/05_prune.ipynb #8cfc2d20
 def check_tau(tau:float, # pruning temperature
@@ -124,6 +124,47 @@ def count_params(model:nn.Module, # a MultiHeadNet (or backbone)
     dense = sum(p.numel() for p in model.parameters() if id(p) not in pr)
     prunable_total = sum(p.numel() for p in model.parameters() if id(p) in pr)
     return dict(nonzero=nz, unpruned=dense, total=nz + dense, prunable=prunable_total)
+
+# %% ../nbs/05_prune.ipynb #060b739f
+def projected_params(nets:dict, # task -> trained single-task network
+                     groups:list, # task names per group
+                     keep:dict, # task -> keep ratio
+                     min_layer_keep:float=0.01, # layer floor, as the run prunes
+                    )->int:
+    "#P the groups would have after pruning and merging (union of the masks + unpruned tensors + heads), without training."
+    total = 0
+    for g in groups:
+        masks = [magnitude_masks(nets[t], keep[t], min_layer_keep)[0] for t in g]
+        total += sum(int(torch.stack([m[k] for m in masks]).any(0).sum()) for k in masks[0])
+        bb = nets[g[0]].backbone
+        total += n_params(bb) - sum(w.numel() for w in prunable(bb).values())
+        total += sum(n_params(nets[t].heads[t]) for t in g)
+    return total
+
+def solve_tau(nets:dict, # task -> trained single-task network
+              groups:list, # the plan's groups (task names)
+              difficulty:dict, # task -> d_t
+              target:int, # the #P asked for
+              min_keep:float=0.02, # the keep-ratio floor
+              min_layer_keep:float=0.01, # the layer floor
+              tol:float=0.002, # relative distance to `target` that ends the search
+             )->tuple:
+    "The τ of 1 − exp(−d_t/τ) at which `groups` have `target` #P, and that #P (bisection on log τ): (tau, params)."
+    names = list(difficulty)
+    f = lambda tau: projected_params(nets, groups, dict(zip(names, np.atleast_1d(
+        keep_ratio([difficulty[t] for t in names], tau, min_keep)).tolist())), min_layer_keep)
+    lo, hi = math.log(1e-4), math.log(1e4)   # small τ keeps most, large τ brings every task to the floor
+    floor = f(math.exp(hi))
+    if target < floor:
+        raise ValueError(f'the budget of {target:,} #P is below what the keep-ratio floor `min_keep` ({min_keep:.0%}) alone '
+                         f'keeps: {floor:,} #P; lower `min_keep` or ask for more')
+    if f(math.exp(lo)) <= target: return math.exp(lo), f(math.exp(lo))
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        p = f(math.exp(mid))
+        if abs(p - target) <= tol * target: return math.exp(mid), p
+        lo, hi = (mid, hi) if p > target else (lo, mid)
+    return math.exp(hi), f(math.exp(hi))
 
 # %% ../nbs/05_prune.ipynb #e7a9655f
 def save_sparse(state:dict, # state dict (pruned weights hold exact zeros)

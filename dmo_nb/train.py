@@ -13,7 +13,7 @@ import numpy as np, torch
 from .core import atomic_save, load_artifact, ArtifactError, check_choice
 from fastcore.basics import store_attr
 from fastai.learner import Learner
-from fastai.callback.core import Callback
+from fastai.callback.core import Callback, event
 from fastai.callback.schedule import ParamScheduler, SchedCos
 from fastai.callback.fp16 import MixedPrecision
 from fastai.optimizer import OptimWrapper
@@ -24,8 +24,8 @@ from fastai.torch_core import norm_bias_params, num_distrib, rank_distrib
 
 # %% auto #0
 __all__ = ['AMP_MODES', 'COMPILE_MODES', 'SCHEDULES', 'Recipe', 'LossCurve', 'speed_cbs', 'check_compile', 'prepare_model',
-           'DecoupledSGD', 'wd_groups', 'sgd', 'make_learner', 'TrainingDiverged', 'FiniteLoss', 'fit', 'Checkpoint',
-           'checkpoint_cbs', 'check_finite', 'finished_model']
+           'DecoupledSGD', 'wd_groups', 'sgd', 'EventLearner', 'make_learner', 'TrainingDiverged', 'FiniteLoss', 'fit',
+           'Checkpoint', 'checkpoint_cbs', 'check_finite', 'finished_model']
 
 # %% ../nbs/01a_train.ipynb #811bfed9
 @dataclass
@@ -161,6 +161,23 @@ def sgd(params, # a flat list (all decay), or the two groups of `wd_groups`
     opt = DecoupledSGD([dict(params=list(g), do_wd=i == 0) for i, g in enumerate(groups)], lr=lr, mom=mom, wd=wd)
     return OptimWrapper(opt=opt, hp_map={'momentum': 'mom'})
 
+# %% ../nbs/01a_train.ipynb #d2f1bd1a
+def _handles(cb, event_name:str)->bool:
+    "Whether `cb` defines `event_name` (on its class, or as an attribute given to it): asked without `__getattr__`."
+    return event_name in vars(cb) or getattr(type(cb), event_name, None) is not None
+
+class EventLearner(Learner):
+    "fastai's `Learner`, each event dispatched only to the callbacks that handle it (the lists made once per set of callbacks)."
+    def _call_one(self, event_name):
+        if not hasattr(event, event_name): raise Exception(f'missing {event_name}')
+        key = tuple(map(id, self.cbs))
+        if getattr(self, '_cbs_key', None) != key: self._cbs_key, self._handlers = key, {}
+        cbs = self._handlers.get(event_name)
+        if cbs is None:
+            ordered = self.cbs.sorted('order')
+            cbs = self._handlers[event_name] = [cb for cb in ordered if event_name == 'after_fit' or _handles(cb, event_name)]
+        for cb in cbs: cb(event_name)
+
 # %% ../nbs/01a_train.ipynb #98a71bf9
 def make_learner(dls, # fastai `DataLoaders`
                  model:torch.nn.Module, # the network
@@ -173,7 +190,7 @@ def make_learner(dls, # fastai `DataLoaders`
     "The `Learner` of one training: `model` prepared for `recipe`'s runtime options, SGD, and the callbacks in a fixed order."
     dev = torch.device(recipe.device or 'cpu')
     ddp = [DataParallel()] if recipe.ddp and world_size() > 1 else []
-    return Learner(dls, prepare_model(model, dev, recipe.channels_last, recipe.compile), loss_func=loss_func,
+    return EventLearner(dls, prepare_model(model, dev, recipe.channels_last, recipe.compile), loss_func=loss_func,
                    opt_func=partial(sgd, mom=recipe.mom), splitter=wd_groups, lr=recipe.lr, wd=recipe.wd, metrics=metrics,
                    cbs=list(own or []) + speed_cbs(recipe.amp) + ddp + list(cbs or []))
 

@@ -1,0 +1,67 @@
+"""The full-data frontier over seeds: `results/real_cpu_full/frontier.md`, `frontier.json` and `frontier.png`.
+
+Reads what `results/real_cpu_full/frontier.sh` keeps per seed in `results/real_cpu_full/frontier/seed<S>/`:
+`frontier.json` (`dmo_nb frontier` at ratios 0.05 and 0.02) and `ablation.json` (`dmo_nb ablate`, with `dmo_distill` at the
+run's own tau = 1). Seeds that have not finished a step are left out of that step's table and named. Rerunning it only
+rewrites the write-up: it trains nothing.
+
+    .venv/bin/python benchmarks/frontier.py
+"""
+import json, sys
+from pathlib import Path
+import numpy as np
+from dmo_nb.frontier import aggregate_frontier, frontier_table, plot_frontier
+from dmo_nb.ablate import _ms
+from dmo_nb.report import write_figure
+
+ROOT = Path(__file__).resolve().parents[1]
+RES = ROOT/'results'/'real_cpu_full'
+
+def _pm(d): return '' if d is None else f"{d['mean']:+.2f} ± {d['std']:.2f} ({d['n']} seed{'s' if d['n'] > 1 else ''})"
+
+def distill_at_default(tables:list)->list:
+    "Markdown lines: dmo_distill at the run's own budget against DMO, single_matched and single, paired by seed."
+    have = [t for t in tables if {'dmo', 'dmo_distill'} <= {r['name'] for r in t['rows']}]
+    if not have: return ['No seed has `dmo_distill` at the default budget yet.']
+    by = [{r['name']: r for r in t['rows']} for t in have]
+    lines = ['| seed | single | single_matched | DMO | DMO taught (dmo_distill) | distill − DMO | distill − single_matched |',
+             '|---|---|---|---|---|---|---|']
+    for t, b in zip(have, by):
+        m = b.get('single_matched')
+        lines.append(f"| {t['seed']} | {b['single']['avg']:.2f} | {m['avg'] if m else float('nan'):.2f} | {b['dmo']['avg']:.2f} | "
+                     f"{b['dmo_distill']['avg']:.2f} | {b['dmo_distill']['avg'] - b['dmo']['avg']:+.2f} | "
+                     + (f"{b['dmo_distill']['avg'] - m['avg']:+.2f} |" if m else ' |'))
+    d_dmo = _ms([b['dmo_distill']['avg'] - b['dmo']['avg'] for b in by])
+    matched = [b for b in by if 'single_matched' in b]
+    d_m = _ms([b['dmo_distill']['avg'] - b['single_matched']['avg'] for b in matched]) if matched else None
+    lines += ['', f'Paired over seeds {[t["seed"] for t in have]}: dmo_distill − DMO {_pm(d_dmo)}; '
+                  f'dmo_distill − single_matched {_pm(d_m)}.']
+    return lines
+
+def main():
+    seeds = sorted(RES.glob('frontier/seed*'))
+    fronts = [json.loads((d/'frontier.json').read_text()) for d in seeds if (d/'frontier.json').is_file()]
+    ablations = [json.loads((d/'ablation.json').read_text()) for d in seeds if (d/'ablation.json').is_file()]
+    lines = ['# The accuracy–size frontier on the full data', '',
+             'CIFAR-10 + MNIST + USPS, full training and test sets, ResNet depth 10 / width 16 at 32×32, 15 + 15 epochs '
+             '(`results/real_cpu_full/run.sh`). Made by `bash results/real_cpu_full/frontier.sh` (it resumes) and '
+             '`python benchmarks/frontier.py`. Distillation: λ = 0.5, T = 4 (`dmo_nb.ablate.DISTILL`).', '',
+             '## Distillation at the default budget (τ = 1)', ''] + distill_at_default(ablations)
+    lines += ['', '## DMO and its controls at ratios 0.05 and 0.02', '']
+    if fronts:
+        agg = aggregate_frontier(fronts)
+        lines += [f'Seeds with a frontier: {agg["seeds"]}. Each cell: average accuracy over the three tasks, mean ± std '
+                  'over seeds (#P ratio); "− DMO": the paired difference to DMO at that budget.', '', frontier_table(agg)]
+        cost = [p2['seconds'] / p1['seconds'] for t in fronts for p1 in t['points'] for p2 in t['points']
+                if p1['name'] == 'dmo' and p2['name'] == 'dmo_distill' and p1['target'] == p2['target'] and p1['seconds'] > 0]
+        if cost: lines += [f'What distillation costs: a taught group fine-tuning took {np.mean(cost):.2f} × the time of the same '
+                           f'group untaught (mean over {len(cost)} budget(s) and seed(s), same machine and session): one '
+                           'forward pass of each dense teacher per batch.', '']
+        write_figure(lambda: plot_frontier(agg), RES/'frontier.png')
+        (RES/'frontier.json').write_text(json.dumps(agg, indent=1) + '\n')
+    else: lines += ['No seed has finished its frontier yet.']
+    (RES/'frontier.md').write_text('\n'.join(lines) + '\n')
+    print('\n'.join(lines))
+    return 0
+
+if __name__ == '__main__': sys.exit(main())
