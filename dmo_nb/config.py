@@ -22,9 +22,8 @@ from .weighting import WEIGHTINGS
 
 # %% auto #0
 __all__ = ['WEIGHT_MODES', 'MIN_KEEP', 'ALWAYS', 'WHEN_SET', 'PARALLEL', 'TASK_SPEC', 'NETS', 'FLAG', 'FROM_ONE_CYCLE',
-           'DEFAULTS', 'FASTEST', 'ARTIFACTS', 'NO_KEY', 'setting', 'Config', 'build_scenario', 'resolve',
-           'check_budget', 'check_data_settings', 'training_protocol', 'config_key', 'init_key', 'single_key',
-           'regroup_key', 'plan_key', 'single_path', 'missing_single']
+           'DEFAULTS', 'FASTEST', 'setting', 'Config', 'build_scenario', 'resolve', 'check_budget',
+           'check_data_settings', 'training_protocol']
 
 # %% ../nbs/10_config.ipynb #1ce0f2b6
 WEIGHT_MODES = ('cka', 'delta', 'final')
@@ -324,63 +323,6 @@ def training_protocol(cfg:Config, # resolved config
         single[k] == paper[k] and group[k] == paper[k] for k in ('epochs', 'bs', 'lr', 'mom'))
     return dict(single=single, group=group, paper=paper, paper_protocol=same)
 
-# %% ../nbs/10_config.ipynb #6bcd5b0e
-def _left_out(v, omit:tuple)->bool:
-    return any(v is o if o is None or isinstance(o, bool) else v == o for o in omit)
-
-ARTIFACTS = ('init', 'single', 'similarity', 'plan', 'group', 'baseline')   # what a cache key names
-# the fields that change no trained result, said once: the others enter every key unless they declare (`setting`) less
-NO_KEY = ('out', 'device', 'quiet', 'checkpoint_s', 'wait', 'data_root', 'download',   # where and how, not what, trains
-          'tasks',   # a task enters every key of its own by its name
-          'soft_coef', 'taps_coef', 'rsa_groups')   # a baseline's own settings: its key takes them (`method_options`)
-
-def config_key(cfg:Config, # resolved config
-               artifact:str, # one of `ARTIFACTS`
-              )->dict:
-    "The settings `artifact` depends on, as each `Config` field declares (`setting`; undeclared: every key but `NO_KEY`)."
-    out = {}
-    for f in dataclasses.fields(cfg):
-        v, keys = getattr(cfg, f.name), f.metadata.get('keys')
-        if keys is None: enters = f.name not in NO_KEY   # a new field that says nothing invalidates every cached result
-        else: enters = artifact in keys and not _left_out(v, keys[artifact])
-        if enters: out[f.name] = v
-    return out
-
-# %% ../nbs/10_config.ipynb #2e86f2fd
-def init_key(cfg:Config)->str:
-    "Hash of what determines the shared initialisation."
-    return stable_hash(config_key(cfg, 'init'))
-
-def single_key(cfg:Config, task:str)->str:
-    "Hash of everything that determines the single-task network of `task`."
-    return stable_hash(dict(task=task, **config_key(cfg, 'single')))
-
-def regroup_key(cfg:Config, # resolved config
-                names:list, # the run's task names
-               )->str:
-    "Hash of what the kept similarity inputs depend on: the single-task networks (by their keys) and the measurement."
-    return stable_hash(dict(config_key(cfg, 'similarity'), single=[single_key(cfg, t) for t in names]))
-
-def plan_key(cfg:Config, # resolved config
-             names:list, # the run's task names
-             plan, # a `dmo_nb.pipeline.Plan` (or its `plan.json` as a dict)
-            )->str:
-    "Hash of what the group stage's results depend on: the single-task networks, the plan, fine-tuning settings."
-    part = plan if isinstance(plan, dict) else vars(plan)   # a plan, or its `plan.json`
-    return stable_hash(dict(single=[single_key(cfg, n) for n in names], groups=part['groups'], keep=part['keep_ratio'],
-                            difficulty=part['difficulty'], **config_key(cfg, 'group')))
-
-# %% ../nbs/10_config.ipynb #1a71333e
-def single_path(cfg:Config, # resolved config
-                task:str, # a task name
-               )->Path:
-    "Where the run keeps the single-task network of `task` for these settings."
-    return Path(cfg.out)/'single'/f'{task}-{single_key(cfg, task)}.pt'
-
-def missing_single(cfg:Config, # resolved config
-                   names:list, # task names
-                   verify:bool=True, # check each file's digest (False: only that it exists, which is instant)
-                  )->list:
-    "The tasks of `names` whose single-task network is not there (or, with `verify`, does not prove itself)."
-    ok = lambda t: reusable(single_path(cfg, t), 'it must be retrained') if verify else single_path(cfg, t).exists()
-    return [t for t in names if not ok(t)]
+# %% ../nbs/10_config.ipynb #dc9cda10
+from .keys import (ARTIFACTS, NO_KEY, config_key, init_key, single_key, regroup_key, plan_key, single_path,
+                         missing_single)   # the cache keys, `dmo_nb.keys`: importable from here as before
