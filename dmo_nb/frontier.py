@@ -131,10 +131,11 @@ def plot_frontier(agg:dict, # from `aggregate_frontier`
                  )->plt.Figure:
     "Average accuracy against #P ratio (log), one line per row (error bars: std over seeds), the references as lines."
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    for i, n in enumerate(agg['rows']):
+    others = iter(f'C{i}' for i in (1, 2, 4, 0, 5, 6, 8, 9))   # DMO alone in red
+    for n in agg['rows']:
         ps = [agg['points'][f'{n}@{R:g}'] for R in agg['ratios'] if f'{n}@{R:g}' in agg['points']]
         ax.errorbar([p['ratio']['mean'] for p in ps], [p['avg']['mean'] for p in ps], yerr=[p['avg']['std'] for p in ps],
-                    marker='o', capsize=3, color='C3' if n == 'dmo' else f'C{i}', label=n, lw=2 if n == 'dmo' else 1.2)
+                    marker='o', capsize=3, color='C3' if n == 'dmo' else next(others), label=n, lw=2 if n == 'dmo' else 1.2)
     for k, (n, v) in enumerate(agg['references'].items()):
         ax.axhline(v['mean'], color='k', ls='--' if n == 'single' else ':', lw=1, label=f'{n} (#P ratio 1)')
         if v['std']: ax.axhspan(v['mean'] - v['std'], v['mean'] + v['std'], color='k', alpha=0.06)
