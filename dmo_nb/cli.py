@@ -88,6 +88,9 @@ def _parser()->argparse.ArgumentParser:
     f.add_argument('--rows', nargs='+', default=None, metavar='NAME',
                    help=f"rows at each budget, from: {' '.join(n for n in ROWS if n not in REFERENCES)} "
                         f"(default: {' '.join(FRONTIER_ROWS)})")
+    f.add_argument('--min-keep', type=float, default=None, metavar='FLOAT',
+                   help="the keep-ratio floor at every budget, in (0, 1] (default: the run's); a budget below what the floor "
+                        'alone keeps is refused')
     f.add_argument('--matched', action=argparse.BooleanOptionalAction, default=True,
                    help='the single_matched reference: single-task networks trained as long as DMO (default: on)')
     f.add_argument('--quiet', action=argparse.BooleanOptionalAction, default=None, help="no progress output (default: the run's)")

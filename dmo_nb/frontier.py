@@ -59,6 +59,7 @@ def frontier(out, # a finished run directory (`dmo_nb run --out ...`)
              ratios:list=(0.1, 0.05, 0.02), # the budgets: #P as a share of single-task learning's
              rows:list=None, # the rows at each budget (default: `FRONTIER_ROWS`)
              matched:bool=True, # also the `single_matched` reference (single-task networks trained as long as DMO)
+             min_keep:float=None, # the keep-ratio floor at every budget (default: the run's); the references keep theirs
              quiet:bool=None, # no progress output (default: the run's setting)
              wait:bool=False, # wait for another writer of `out` instead of stopping
             )->dict:
@@ -72,10 +73,13 @@ def frontier(out, # a finished run directory (`dmo_nb run --out ...`)
         torch.manual_seed(r.cfg.seed)
         base = budget(r)   # the run's own DMO, reused
         refs = [ROWS[n](base) for n in REFERENCES if matched or n == 'single']
+        at = lambda R: r.but(ratio=R, **({} if min_keep is None else dict(min_keep=min_keep)))
+        for R in ratios: at(R).plan()   # every budget is checked against the floor before any training
         table = dict(scenario=r.sc.name, tasks=r.names, seed=cfg.seed, config=cfg.to_dict(), ratios=ratios, rows=rows,
+                     min_keep=at(ratios[0]).cfg.min_keep,
                      references=[_point(x, base.single) for x in refs], points=[])
         for R in ratios:
-            b = budget(r.but(ratio=R))
+            b = budget(at(R))
             for name in rows:
                 p = dict(_point(ROWS[name](b), b.single), target=R, tau=b.plan.settings['tau'])
                 table['points'].append(p)
