@@ -53,11 +53,6 @@ def main():
         agg = aggregate_frontier(fronts)
         lines += [f'Seeds with a frontier: {agg["seeds"]}. Each cell: average accuracy over the three tasks, mean ± std '
                   'over seeds (#P ratio); "− DMO": the paired difference to DMO at that budget.', '', frontier_table(agg)]
-        cost = [p2['seconds'] / p1['seconds'] for t in fronts for p1 in t['points'] for p2 in t['points']
-                if p1['name'] == 'dmo' and p2['name'] == 'dmo_distill' and p1['target'] == p2['target'] and p1['seconds'] > 0]
-        if cost: lines += [f'What distillation costs: a taught group fine-tuning took {np.mean(cost):.2f} × the time of the same '
-                           f'group untaught (mean over {len(cost)} budget(s) and seed(s), same machine and session): one '
-                           'forward pass of each dense teacher per batch.', '']
         write_figure(lambda: plot_frontier(agg), RES/'frontier.png')
         (RES/'frontier.json').write_text(json.dumps(agg, indent=1) + '\n')
     else: lines += ['No seed has finished its frontier yet.']
