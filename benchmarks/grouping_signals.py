@@ -19,7 +19,6 @@ from dmo_nb.core import load_json, atomic_write_json, atomic_write_text
 from dmo_nb.config import Config, missing_single
 from dmo_nb.measure import combine_similarity
 from dmo_nb.structure import grouping_at, score_grouping, tau_sim_sweep, mask_similarity
-import dmo_nb.pipeline   # the stages of a `Run`
 from dmo_nb.runs import Run
 
 def signals(run:Run, keep:float)->dict:

@@ -10,9 +10,8 @@ import argparse
 from pathlib import Path
 from dmo_nb.core import atomic_save, atomic_write_json, load_json, open_manifest
 from dmo_nb.config import regroup_key
-from dmo_nb.plan import kept_inputs
+from dmo_nb.runs import kept_inputs
 from dmo_nb.runs import Run
-import dmo_nb.pipeline   # the stages of a `Run`
 
 def keep(run:Path, out:Path)->Path:
     "Write `out`: config.json, a manifest and the kept inputs of `run`; return the inputs file written."

@@ -19,6 +19,7 @@ from .measure import check_alpha, READINGS
 from .group import check_tau_sim
 from .prune import keep_ratio, check_tau
 from .weighting import WEIGHTINGS
+from .layout import RunDir
 
 # %% auto #0
 __all__ = ['WEIGHT_MODES', 'MIN_KEEP', 'ALWAYS', 'WHEN_SET', 'PARALLEL', 'TASK_SPEC', 'NETS', 'FLAG', 'FROM_ONE_CYCLE',
@@ -244,7 +245,7 @@ def _kept(out, # a run directory, or a folder about to be one
           name:str, # a `Config` field
          ):
     "The value `out`'s config.json holds for `name`, if the manifest vouches for the file (else None)."
-    p = Path(out)/'config.json'
+    p = RunDir(out).config
     if not p.is_file() or verify(p): return None
     try: d = load_json(p)
     except ValueError: return None
@@ -324,5 +325,6 @@ def training_protocol(cfg:Config, # resolved config
     return dict(single=single, group=group, paper=paper, paper_protocol=same)
 
 # %% ../nbs/10_config.ipynb #dc9cda10
-from .keys import (ARTIFACTS, NO_KEY, config_key, init_key, single_key, regroup_key, plan_key, single_path,
-                         missing_single)   # the cache keys, `dmo_nb.keys`: importable from here as before
+from .keys import (ARTIFACTS, NO_KEY, config_key, init_key, single_key, regroup_key, plan_key,
+                         baseline_key)   # the cache keys, `dmo_nb.keys`: importable from here as before
+from .layout import single_path, missing_single   # where a run keeps its files, `dmo_nb.layout`

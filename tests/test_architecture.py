@@ -1,5 +1,5 @@
 "Checks of the package's shape: imports run one way, settings flow as one object, cache keys come from `Config`'s declarations."
-import ast, dataclasses, importlib, inspect, pkgutil, subprocess, sys
+import ast, dataclasses, importlib, inspect, json, pkgutil, re, subprocess, sys
 from pathlib import Path
 import networkx as nx, pytest
 import dmo_nb
@@ -146,7 +146,7 @@ def _several_statements(tree)->list:
 
 def test_the_run_is_small_parts_and_one_statement_a_line():
     "The pipeline is a `Run` whose stages live in modules of a readable size; no class is a hub; no line holds two statements."
-    for m in ('config', 'runs', 'plan', 'pipeline'):
+    for m in ('config', 'layout', 'runs', 'plan', 'carry', 'pipeline'):
         n = len((PKG/f'{m}.py').read_text().splitlines())
         assert n <= 350, f'dmo_nb/{m}.py has {n} lines'
     big, joined = [], []
@@ -156,8 +156,58 @@ def test_the_run_is_small_parts_and_one_statement_a_line():
                 if isinstance(c, ast.ClassDef) and c.end_lineno - c.lineno + 1 > 120]
         joined += [(m, l) for l in _several_statements(tree)]
     assert big == [] and joined == []
-    from dmo_nb.pipeline import Run
+    from dmo_nb.pipeline import Run   # the old import path still works
     for stage in ('single', 'plan', 'groups', 'report', 'carry_out', 'dmo'): assert callable(getattr(Run, stage))
+
+def test_run_is_complete_from_its_own_module():
+    "`from dmo_nb.runs import Run` alone gives every stage: nothing is patched onto it from a module imported later."
+    code = ("import sys\nfrom dmo_nb.runs import Run\n"
+            "stages = ('single', 'train_single_stage', 'net', 'measure', 'inputs', 'plan', 'budget_tau', 'plan_dir',\n"
+            "          'build_group', 'groups', 'report', 'carry_out', 'dmo')\n"
+            "missing = [s for s in stages if not callable(getattr(Run, s, None))]\n"
+            "assert not missing, missing\n"
+            "later = sorted(m for m in sys.modules if m.split('.')[0] == 'dmo_nb' and m.split('.')[-1] in "
+            "('pipeline', 'compare', 'ablate', 'frontier', 'widgets', 'deploy', 'cli'))\n"
+            "assert not later, later")
+    r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+
+def test_no_module_imports_another_only_for_its_side_effects():
+    "Every import of a dmo_nb module names what it uses (`from .x import y`): no bare `import dmo_nb.x`."
+    bare = [(m, a.name) for m in MODULES for node in ast.walk(ast.parse((PKG/f'{m}.py').read_text()))
+            if isinstance(node, ast.Import) for a in node.names if a.name.startswith('dmo_nb')]
+    assert bare == [], bare
+
+def test_notebook_numbers_follow_the_layers():
+    "A module's notebook sorts after the notebooks of every module it imports, so the sidebar's order is the layers'."
+    nb_of = {}
+    for nb in (PKG.parent/'nbs').glob('[0-9]*.ipynb'):
+        first = ''.join(json.loads(nb.read_text())['cells'][0]['source'])
+        if first.startswith('#| default_exp '): nb_of[first.split()[-1]] = nb.name
+    assert set(nb_of) == set(MODULES) - {'__main__'} | ({'__main__'} & set(nb_of)), set(MODULES) ^ set(nb_of)
+    def number(m): return nb_of[m].split('_')[0]
+    late = [(m, d) for m in nb_of for d in _imports(PKG/f'{m}.py') if d in nb_of and number(d) >= number(m) and d != m]
+    assert late == [], f'modules importing a module whose notebook does not come first: {late}'
+    side = (PKG.parent/'nbs'/'sidebar.yml').read_text()
+    listed = [l.strip()[2:] for l in side.splitlines() if re.match(r'^\s+- \d', l)]
+    assert listed == sorted(listed), 'the sidebar lists the package pages in their numbered order'
+
+RUN_FILES = {'config.json', 'report.json', 'table.md', 'plan.json', 'applied_plan.json', 'single', 'regroup', 'compare',
+             'ablate', 'figures', 'sweep', 'comparison.json', 'ablation.json', 'frontier.json'}
+
+def test_only_the_layout_joins_paths_under_a_run_directory():
+    "`dmo_nb.layout.RunDir` hands out every path under a run directory: no other module joins a name of one with `/`."
+    joins = []
+    for m in MODULES:
+        if m == 'layout': continue
+        for node in ast.walk(ast.parse((PKG/f'{m}.py').read_text())):
+            if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div)): continue
+            for side in (node.left, node.right):
+                s = side.value if isinstance(side, ast.Constant) and isinstance(side.value, str) else \
+                    ''.join(v.value for v in side.values if isinstance(v, ast.Constant)) if isinstance(side, ast.JoinedStr) else None
+                if s is not None and (s in RUN_FILES or re.match(r'^(dmo-|group_|inputs-|init-|width)', s)):
+                    joins.append((m, node.lineno, ast.unparse(node)))
+    assert joins == [], joins
 
 def test_old_pipeline_names_still_work_and_say_where_they_went():
     import warnings, dmo_nb.pipeline as pl

@@ -30,7 +30,7 @@ def test_the_noise_bound_by_hand():
 def test_default_synthetic_run(tmp_path):
     rep = run(Config(scenario='synthetic', out=str(tmp_path/'demo'), quiet=True))
     assert load_report(tmp_path/'demo') == rep
-    # the grouping the scenario was built to produce (nbs/00_data.ipynb)
+    # the grouping the scenario was built to produce (nbs/01_data.ipynb)
     assert sorted(map(sorted, rep['groups'])) == sorted(map(sorted, SYNTHETIC_GROUPS))
     assert rep['expected_groups'] == SYNTHETIC_GROUPS
     # DMO keeps at most 15% of the single-task parameters ...

@@ -17,7 +17,7 @@ NBDEV_DIRECTIVES = {'export', 'exports', 'exporti', 'hide', 'default_exp', 'slow
 def pages()->list: return sorted(p for p in PROC.rglob('*.ipynb') if '.ipynb_checkpoints' not in p.parts)
 def name(p:Path)->str: return str(p.relative_to(PROC))
 def url_of(page:str)->str:
-    "The site's file of a page: nbdev drops the number prefix of each part (`00a_datasets.ipynb` is `datasets.html`)."
+    "The site's file of a page: nbdev drops the number prefix of each part (`01a_datasets.ipynb` is `datasets.html`)."
     return '/'.join(re.sub(r'^\d+[a-z]?_', '', part) for part in page.split('/')).replace('.ipynb', '.html')
 def code_cells(nb): return [c for c in nb['cells'] if c['cell_type'] == 'code']
 def text(x)->str: return ''.join(x) if isinstance(x, list) else (x or '')

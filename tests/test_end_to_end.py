@@ -90,7 +90,7 @@ def test_rerun_reuses_and_resumes(tmp_path, capsys, monkeypatch):
     out = tmp_path/'r'
     cfg = Config(out=str(out), **{**TINY, 'tasks': ['digits', 'shapes', 'colors'], 'tau_sim': -1.0, 'quiet': False})
     # kill the run in the middle of the group stage
-    import dmo_nb.pipeline as pl
+    import dmo_nb.carry as pl   # the group stage: where fine-tuning is called
     calls = {'n': 0}; real = pl.finetune_group
     def dying(*a, **k):
         calls['n'] += 1

@@ -1,7 +1,7 @@
 """Execute the notebooks in place and keep their outputs: the docs site shows what a real run printed and drew.
 
     .venv/bin/python tools/run_notebooks.py                 # every notebook in nbs/ (about 10 minutes on 2 cores)
-    .venv/bin/python tools/run_notebooks.py nbs/05_prune.ipynb nbs/tutorials
+    .venv/bin/python tools/run_notebooks.py nbs/06_prune.ipynb nbs/tutorials
     .venv/bin/python tools/run_notebooks.py --slow nbs/tutorials/reproduce.ipynb   # run the `slow` cells too
 
 Cells flagged `slow`, `notest` or `cuda` (`#| slow`, the flags `nbdev_test` skips) are not run unless `--slow` is
