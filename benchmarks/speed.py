@@ -310,7 +310,12 @@ def cpu_tables(a, dev, rows):
             '|---|---|'] + [f'| {k} | {v:,.0f} |' for k, v in st.items()]
     if a.seed_times and Path(a.seed_times).is_file():
         t = json.loads(Path(a.seed_times).read_text())
+        if isinstance(t, dict):   # as `benchmarks/seed_time.sh` writes it: label -> one timing
+            t = [dict(code=f"{k} (commit {v['commit']})", when=v['date'], minutes=v['minutes'],
+                      note=f"seed {v['seed']}, channels_last {v['channels_last']}: single-task avg {v['single_avg']:.2f}, "
+                           f"DMO {v['dmo_avg']:.2f} at #P ratio {v['ratio']:.3f}") for k, v in t.items()]
         out += ['', '## A full-data seed (CIFAR-10 + MNIST + USPS, 15 + 15 epochs, `results/real_cpu_full/run.sh`)', '',
+                '`bash benchmarks/seed_time.sh LABEL [CHECKOUT]` times one, from an empty run directory.', '',
                 '| code | when | wall time (min) | note |', '|---|---|---|---|']
         out += [f"| {r['code']} | {r['when']} | {r['minutes']:.1f} | {r.get('note', '')} |" for r in t]
     return out
