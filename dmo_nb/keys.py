@@ -48,7 +48,7 @@ def regroup_key(cfg:'Config', # resolved config
 
 def plan_key(cfg:'Config', # resolved config
              names:list, # the run's task names
-             plan, # a `dmo_nb.pipeline.Plan` (or its `plan.json` as a dict)
+             plan, # a `dmo_nb.plan.Plan` (or its `plan.json` as a dict)
             )->str:
     "Hash of what the group stage's results depend on: the single-task networks, the plan, fine-tuning settings."
     part = plan if isinstance(plan, dict) else vars(plan)   # a plan, or its `plan.json`
