@@ -12,7 +12,7 @@ from .models import prunable, prunable_modules, n_params
 
 # %% auto #0
 __all__ = ['check_tau', 'prune_ratio', 'keep_ratio', 'magnitude_masks', 'merge_group', 'count_params', 'projected_params',
-           'solve_tau', 'save_sparse', 'load_sparse', 'magnitude_levels']
+           'bisect_tau', 'solve_tau', 'save_sparse', 'load_sparse', 'magnitude_levels']
 
 # %% ../nbs/06_prune.ipynb #8cfc2d20
 def check_tau(tau:float, # pruning temperature
@@ -141,6 +141,22 @@ def projected_params(nets:dict, # task -> trained single-task network
         total += sum(n_params(nets[t].heads[t]) for t in g)
     return total
 
+def bisect_tau(f, # `f(tau)`: a budget (#P, or a ratio) that falls as τ grows
+               target:float, # the budget asked for, between `f(hi)` and `f(lo)`
+               lo:float=1e-4, # the smallest τ searched (keeps the most)
+               hi:float=1e4, # the largest τ searched
+               tol:float=0.002, # relative distance to `target` that ends the search
+               steps:int=60, # halvings of log τ at most
+              )->tuple:
+    "Bisection on log τ: the τ at which `f(τ)` is within `tol` of `target` (else the last upper end), and `f` there."
+    a, b = math.log(lo), math.log(hi)
+    for _ in range(steps):
+        mid = (a + b) / 2
+        v = f(math.exp(mid))
+        if abs(v - target) <= tol * target: return math.exp(mid), v
+        a, b = (mid, b) if v > target else (a, mid)
+    return math.exp(b), f(math.exp(b))
+
 def solve_tau(nets:dict, # task -> trained single-task network
               groups:list, # the plan's groups (task names)
               difficulty:dict, # task -> d_t
@@ -159,12 +175,7 @@ def solve_tau(nets:dict, # task -> trained single-task network
         raise ValueError(f'the budget of {target:,} #P is below what the keep-ratio floor `min_keep` ({min_keep:.0%}) alone '
                          f'keeps: {floor:,} #P; lower `min_keep` or ask for more')
     if f(math.exp(lo)) <= target: return math.exp(lo), f(math.exp(lo))
-    for _ in range(60):
-        mid = (lo + hi) / 2
-        p = f(math.exp(mid))
-        if abs(p - target) <= tol * target: return math.exp(mid), p
-        lo, hi = (mid, hi) if p > target else (lo, mid)
-    return math.exp(hi), f(math.exp(hi))
+    return bisect_tau(f, target, math.exp(lo), math.exp(hi), tol)
 
 # %% ../nbs/06_prune.ipynb #e7a9655f
 def save_sparse(state:dict, # state dict (pruned weights hold exact zeros)

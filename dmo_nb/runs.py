@@ -176,13 +176,13 @@ def finished_run(out, # a run directory
 
 def current_plan_dir(out, # a finished run directory
                     )->Path:
-    "The plan folder of the run's latest report: the one `report.json` at the top names by its plan and config."
+    "The plan folder of the run's latest report: the one `report.json` at the top names by its plan and config, and holds the same report."
     cfg = finished_run(out)
-    rep = load_trusted_json(RunDir(out).report)
+    rep = load_trusted_json(RunDir(out).report)   # the manifest vouches for every report read here
     folder = RunDir(out).plan_dir(cfg, rep['tasks'], rep)
-    if not RunDir(folder).report.is_file():
-        raise ValueError(f'`out` {out}: {folder.name}, the plan folder report.json names, holds no report: the run '
-                         f'directory disagrees with itself; run `dmo_nb run --out {out}` again')
+    if not RunDir(folder).report.is_file() or load_trusted_json(RunDir(folder).report) != rep:
+        raise ValueError(f'`out` {out}: {folder.name}, the plan folder report.json names, does not hold that report: the '
+                         f'run directory disagrees with itself; run `dmo_nb run --out {out}` again')
     return folder
 
 # %% ../nbs/11b_run.ipynb #748c1cef

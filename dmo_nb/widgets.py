@@ -4,7 +4,6 @@
 
 # %% ../nbs/14_widgets.ipynb #61a184a9
 from __future__ import annotations
-import math
 import dataclasses, html, io, threading, time
 from collections import namedtuple
 from pathlib import Path
@@ -20,7 +19,7 @@ from .core import atomic_write_json, load_json
 from fastai.callback.core import Callback
 from .measure import check_alpha
 from .group import check_tau_sim, similarity_graph
-from .prune import check_tau
+from .prune import check_tau, bisect_tau
 from .core import check_number
 from .config import missing_single
 from .runs import Run, kept_inputs
@@ -148,10 +147,7 @@ class RegroupState:
         if not least <= ratio <= most:
             raise ValueError(f'`ratio` {ratio:g} is outside what τ in [{lo:g}, {hi:g}] projects for these groups: '
                              f'[{least:.4f}, {most:.4f}] (the keep-ratio floor sets the least)')
-        for _ in range(40):   # the projection steps by 1/256 of a network: 40 halvings of log τ reach its resolution
-            mid = math.sqrt(lo * hi)
-            lo, hi = (mid, hi) if at(mid) > ratio else (lo, mid)
-        return hi
+        return bisect_tau(at, ratio, lo, hi, tol=1e-4)[0]   # the run's search (`solve_tau`), on the app's projection
     def problem(self, name:str, value)->str:
         "Why a typed `value` cannot be `name` (the pipeline's own check), or '' if it can."
         try: KNOBS[name].check(value)
