@@ -129,11 +129,20 @@ def fake_task(name, n, size, seed):
     x = torch.randint(0, 256, (n, 3, size, size), dtype=torch.uint8, generator=g); y = torch.randint(0, 10, (n,), generator=g)
     return Task(name, x, y, x[: max(1, n // 10)], y[: max(1, n // 10)], [str(i) for i in range(10)], pad=size // 16)
 
+class TrainTime(Callback):
+    "Wall time of the training phases of a fit (`learn.train_s`): the fit without its per-epoch validation pass."
+    order = -100
+    def before_fit(self): self.learn.train_s = 0.
+    def before_train(self): sync(self.dls.device or torch.device('cpu')); self.t0 = time.perf_counter()
+    def after_train(self): sync(self.dls.device or torch.device('cpu')); self.learn.train_s += time.perf_counter() - self.t0
+
 def timed_fit(learn, epochs, dev):
+    "Seconds of `learn.fit(epochs)` after a warm-up epoch, and of its training phases alone."
+    learn.add_cb(TrainTime())
     with learn.no_logging(), learn.no_bar():
         learn.fit(1, 0.01)   # warm-up epoch: cuDNN autotuning, allocator
         sync(dev); t0 = time.perf_counter(); learn.fit(epochs, 0.01); sync(dev)
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, learn.train_s
 
 def single_learner_of(args, bs, fastai_sgd=False, compile=None):
     "A function (device, n_images) -> the single-task stage's Learner (optionally with fastai's own SGD, or compiled)."
@@ -198,10 +207,39 @@ def stacked_steps(args, T=3, bs=64, steps=10):
         out[name] = T * bs * steps / (time.perf_counter() - t0)
     return out
 
+def step_budget(args, dev, bs, n=300):
+    """Microseconds each piece of a group step costs beyond the network's own forward, backward and SGD (two tasks, 80% of
+    the weights masked), each timed alone over `n` calls: where the stage loses to the plain loop."""
+    learn = group_learner_of(args, bs)(dev, args.n_images)
+    with learn.no_logging(), learn.no_bar(): learn.fit(1, 0.01)
+    learn.training = True
+    for p in learn.model.parameters(): p.grad = torch.randn_like(p)
+    cbs = {type(c).__name__: c for c in learn.cbs}
+    it = iter(learn.dls.train)
+    def batch():
+        nonlocal it
+        try: return next(it)
+        except StopIteration: it = iter(learn.dls.train); return next(it)
+    b = batch(); xb, yb = b[:2], b[2:]
+    with torch.no_grad(): pred = learn.model(*xb)
+    learn.xb, learn.yb, learn.loss = xb, yb, learn.loss_func(pred, *yb)
+    def us(f):
+        for _ in range(10): f()
+        sync(dev); t0 = time.perf_counter()
+        for _ in range(n): f()
+        sync(dev); return (time.perf_counter() - t0) / n * 1e6
+    return {'a batch of each task (gather, crop, normalise, channels-last)': us(batch),
+            'the loss (cross-entropy per task, summed)': us(lambda: learn.loss_func(pred, *yb)),
+            'the norm term (Eq. 5, `NormPenalty`)': us(lambda: cbs['NormPenalty']('before_step')),
+            'the masks re-applied (`KeepMasks`)': us(lambda: cbs['KeepMasks']('after_step')),
+            'the recorder and loss curve (per batch)': us(lambda: (cbs['LeanRecorder']('after_batch'), cbs['LossCurve']('after_batch')))}
+
 def stage_ips(make, args, dev, bs, n_tasks=1):
-    "Images/s of `fit` for the learner `make` builds (one batch of each task per step)."
-    s = timed_fit(make(dev, args.n_images), args.epochs, dev)
-    return n_tasks * (args.n_images // bs) * bs * args.epochs / s
+    """Training images/s of `fit` for the learner `make` builds (one batch of each task per step): over the whole fit, and
+    over its training phases alone (without the per-epoch validation pass, which the plain loop does not do)."""
+    s, train_s = timed_fit(make(dev, args.n_images), args.epochs, dev)
+    n = n_tasks * (args.n_images // bs) * bs * args.epochs
+    return n / s, n / train_s
 
 def main(argv=None):
     p = argparse.ArgumentParser()
@@ -227,7 +265,9 @@ def main(argv=None):
     name = 'speed'
     if a.out is None and cpu: a.out, name = str(Path(__file__).resolve().parents[1]/'results'), 'speed_cpu'
     rows = []
-    def row(what, bs, ips, ref, ops): rows.append(dict(what=what, bs=bs, ips=ips, share=ips / ref, ops=ops))
+    def row(what, bs, ips, ref, ops):
+        ips, train = ips if isinstance(ips, tuple) else (ips, None)   # a stage: (whole fit, training phases alone)
+        rows.append(dict(what=what, bs=bs, ips=ips, share=ips / ref, ops=ops, train_share=None if train is None else train / ref))
     for bs in a.bs:
         c = ceiling(a, dev, bs); row('model-only ceiling (plain loop)', bs, c, c, ceiling(a, dev, bs, count=True))
         gc = graphed_ceiling(a, dev, bs)
@@ -255,8 +295,12 @@ def main(argv=None):
     dname = torch.cuda.get_device_name(dev) if dev.type == 'cuda' else _cpu_name()
     lines = [f'device: {dname}; {torch.get_num_threads()} threads; torch {torch.__version__}; ResNet depth {a.depth}, width {a.width}, '
              f'{a.size}x{a.size}, amp {a.amp}, channels_last {a.channels_last}', '',
-             '| what | batch | images/s | share of ceiling | ops/step |', '|---|---|---|---|---|']
-    lines += [f"| {r['what']} | {r['bs']} | {r['ips']:,.0f} | {r['share']:.0%} | {r['ops']} |" for r in rows]
+             '| what | batch | images/s | share of ceiling | training phases only | ops/step |', '|---|---|---|---|---|---|']
+    lines += [f"| {r['what']} | {r['bs']} | {r['ips']:,.0f} | {r['share']:.0%} | "
+              f"{'' if r['train_share'] is None else format(r['train_share'], '.0%')} | {r['ops']} |" for r in rows]
+    lines += ['', 'A stage row times the whole `fit`, with the validation pass fastai runs after each epoch (on 10% as many images '
+              'here; a full-data run scores 1,024 test images a task per epoch, about 2% of its training images); '
+              '"training phases only" leaves that pass out, as the plain loop does.']
     if cpu and name == 'speed_cpu': lines += cpu_tables(a, dev, rows)
     if a.full_run:
         with tempfile.TemporaryDirectory() as d:
@@ -305,6 +349,23 @@ def cpu_tables(a, dev, rows):
             out.append(f"| {r['what']} | {r['bs']} | {r['ips']:,.0f} | {r['ips'] / fp32:.0%} |")
     out += ['', f'At the group step (2 x {bs} images through the backbone) the main table compares each stage with the plain loop '
             'at that batch, in the same format; the compiled loop was timed at batch {bs} only.'.replace('{bs}', str(bs))]
+    c2 = next(r['ips'] for r in rows if r['what'].startswith('model-only ceiling at the group step'))
+    step_us = 2 * bs / c2 * 1e6
+    out += ['', f'## Where a group step goes beyond the plain loop', '',
+            f'One plain-loop step at {2 * bs} images takes {step_us:,.0f} µs here. Each piece the group stage adds, timed alone:', '',
+            '| piece | µs per step | share of a plain-loop step |', '|---|---|---|']
+    budget = step_budget(a, dev, bs)
+    out += [f'| {k} | {v:,.0f} | {v / step_us:.1%} |' for k, v in budget.items()]
+    out += [f'| all of these | {sum(budget.values()):,.0f} | {sum(budget.values()) / step_us:.1%} |']
+    g = next(r for r in rows if r['what'].startswith('group stage, 2 tasks'))
+    pieces = sum(budget.values()) / step_us
+    rest = 1 - g['train_share'] - pieces / (1 + pieces)
+    out += ['', f"The group stage reaches {g['share']:.0%} of its plain loop over the whole fit and {g['train_share']:.0%} over its "
+            f"training phases: the validation pass after each epoch takes {1 - g['share'] / g['train_share']:.0%} of the fit, the "
+            f"pieces above {pieces:.0%} of a step, and the rest ({rest:.0%}) is fastai's loop around them and what the pieces cost "
+            "the network's own operations when they run between them (the caches they take). Each piece is one or a few "
+            "whole-tensor operations already; the data and the norm term are the work the stage exists to do.",
+            '', 'A record of the code before the speed work against this code, measured the same day, is `results/speed_before_after.md`.']
     st = stacked_steps(a)
     out += ['', '## Three networks at once (stacked) or one after another', '', '| 3 networks of one shape, batch 64 each | images/s |',
             '|---|---|'] + [f'| {k} | {v:,.0f} |' for k, v in st.items()]

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np, torch
 from .core import atomic_save, load_artifact, ArtifactError, check_choice
 from fastcore.basics import store_attr
-from fastai.learner import Learner
+from fastai.learner import Learner, Recorder, CastToTensor
 from fastai.callback.core import Callback, event
 from fastai.callback.schedule import ParamScheduler, SchedCos
 from fastai.callback.fp16 import MixedPrecision
@@ -24,8 +24,8 @@ from fastai.torch_core import norm_bias_params, num_distrib, rank_distrib
 
 # %% auto #0
 __all__ = ['AMP_MODES', 'COMPILE_MODES', 'SCHEDULES', 'Recipe', 'LossCurve', 'speed_cbs', 'check_compile', 'prepare_model',
-           'DecoupledSGD', 'wd_groups', 'sgd', 'EventLearner', 'make_learner', 'TrainingDiverged', 'FiniteLoss', 'fit',
-           'Checkpoint', 'checkpoint_cbs', 'check_finite', 'finished_model']
+           'DecoupledSGD', 'wd_groups', 'sgd', 'EventLearner', 'make_learner', 'LeanRecorder', 'TrainingDiverged',
+           'FiniteLoss', 'fit', 'Checkpoint', 'checkpoint_cbs', 'check_finite', 'finished_model']
 
 # %% ../nbs/02b_train.ipynb #811bfed9
 @dataclass
@@ -167,7 +167,15 @@ def _handles(cb, event_name:str)->bool:
     return event_name in vars(cb) or getattr(type(cb), event_name, None) is not None
 
 class EventLearner(Learner):
-    "fastai's `Learner`, each event dispatched only to the callbacks that handle it (the lists made once per set of callbacks)."
+    """fastai's `Learner`, each event dispatched only to the callbacks that handle it (the lists made once per set of
+    callbacks); `LeanRecorder` for fastai's `Recorder`, and no `CastToTensor` (every batch here is already a tensor)."""
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        old = [cb for cb in self.cbs if type(cb) in (Recorder, CastToTensor)]
+        self.remove_cbs(old)
+        for r in old:
+            if type(r) is Recorder:
+                self.add_cb(LeanRecorder(r.add_time, r.train_metrics, r.valid_metrics, r.smooth_loss.beta))
     def _call_one(self, event_name):
         if not hasattr(event, event_name): raise Exception(f'missing {event_name}')
         key = tuple(map(id, self.cbs))
@@ -193,6 +201,31 @@ def make_learner(dls, # fastai `DataLoaders`
     return EventLearner(dls, prepare_model(model, dev, recipe.channels_last, recipe.compile), loss_func=loss_func,
                    opt_func=partial(sgd, mom=recipe.mom), splitter=wd_groups, lr=recipe.lr, wd=recipe.wd, metrics=metrics,
                    cbs=list(own or []) + speed_cbs(recipe.amp) + ddp + list(cbs or []))
+
+# %% ../nbs/02b_train.ipynb #1d3c8e90
+class LeanRecorder(Recorder):
+    "fastai's `Recorder` with the same records; each training batch costs three tensor operations and waits for no device."
+    @property
+    def name(self): return 'recorder'   # still `learn.recorder`
+    def before_fit(self):
+        super().before_fit()
+        self._lean = not self.train_metrics and num_distrib() <= 1   # else fastai's own path (metrics, gathered losses)
+    def after_batch(self):
+        if not (self.training and self._lean and not getattr(self, 'cancel_train', False)): return super().after_batch()
+        if len(self.yb) == 0: return
+        s = self.smooth_loss   # fastai's `AvgSmoothLoss`, without `to_detach`'s generic walk and copy to the host
+        loss = self.learn.loss.detach().mean()
+        s.count += 1
+        s.val = torch.lerp(loss, s.val.to(loss.device), s.beta)
+        v = s.val / (1 - s.beta ** s.count)
+        o = self.opt
+        self.lrs.append(o.opt.param_groups[-1]['lr'] if isinstance(o, OptimWrapper) else o.hypers[-1]['lr'])
+        self.losses.append(v)
+        self.learn.smooth_loss = v
+    def plot_loss(self, *args, **kwargs):
+        "fastai's `Recorder.plot_loss`, the smoothed losses first read back from their device."
+        self.losses = [v.cpu() if isinstance(v, torch.Tensor) else v for v in self.losses]
+        return super().plot_loss(*args, **kwargs)
 
 # %% ../nbs/02b_train.ipynb #24715cd6
 SCHEDULES = ('cos', 'one_cycle')
