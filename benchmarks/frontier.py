@@ -38,6 +38,52 @@ def distill_at_default(tables:list)->list:
                   f'dmo_distill − single_matched {_pm(d_m)}.']
     return lines
 
+def _paired(fronts:list, row:str, R:float, key='avg')->list:
+    "Per seed (in seed order): `row` − DMO at budget `R`, for the seeds that have both points."
+    out = []
+    for f in fronts:
+        by = {(q['name'], q['target']): q for q in f['points']}
+        a, d = by.get((row, R)), by.get(('dmo', R))
+        if a is not None and d is not None: out.append(a[key] - d[key])
+    return out
+
+def _said(ds:list, ahead:str, behind:str)->str:
+    "One clause on paired differences `ds` (ahead − behind): mean ± std, and on how many seeds the sign held."
+    if not ds: return 'no seed yet'
+    m, sd = float(np.mean(ds)), float(np.std(ds, ddof=1)) if len(ds) > 1 else 0.
+    lead, trail = (ahead, behind) if m >= 0 else (behind, ahead)
+    k = sum((d > 0) == (m >= 0) and d != 0 for d in ds)
+    return f'{lead} ahead of {trail} by {abs(m):.2f}' + (f' ± {sd:.2f}' if len(ds) > 1 else '') + f' ({k} of {len(ds)} seeds)'
+
+def findings(fronts:list, ablations:list)->list:
+    """Markdown lines: what the frontier says on the three questions of the issue that asked for it, computed from the
+    per-seed points (paired by seed). With fewer than three seeds each line says so."""
+    if not fronts: return []
+    ratios = sorted({q['target'] for f in fronts for q in f['points']}, reverse=True)
+    n = len(fronts)
+    lines = ['## What the frontier says', '',
+             f'From {n} seed{"s" if n > 1 else ""} ({", ".join(str(f["seed"]) for f in fronts)}), paired: each difference is taken '
+             'within a seed, then averaged (mean ± std over seeds).' + (' Three seeds are asked for; until they are in, '
+             'these are observations, not claims.' if n < 3 else ''), '']
+    lines.append('- **The difficulty-aware budget against one keep ratio for every task** (`uniform_keep`): ' + '; '.join(
+        f'at R = {R:g}, ' + _said([-d for d in _paired(fronts, 'uniform_keep', R)], 'DMO', 'uniform_keep') for R in ratios) + '.')
+    by = [{r['name']: r for r in t['rows']} for t in ablations]
+    dm = [b['dmo_distill']['avg'] - b['single_matched']['avg'] for b in by if {'dmo_distill', 'single_matched'} <= set(b)]
+    lines.append('- **Distillation** (`dmo_distill`, the run\'s dense task networks as teachers): at the default budget '
+                 + _said(dm, 'dmo_distill', 'single_matched') + '; against DMO untaught, ' + '; '.join(
+        f'at R = {R:g} ' + _said(_paired(fronts, 'dmo_distill', R), 'dmo_distill', 'DMO') for R in ratios) + '.')
+    lines.append('- **Sparse hard sharing** (`sparse_hard`, one pruned network for all tasks at the same #P): ' + '; '.join(
+        f'at R = {R:g}, ' + _said(_paired(fronts, 'sparse_hard', R), 'sparse_hard', 'DMO') for R in ratios) + '.')
+    # where the difficulty-aware budget puts its parameters at the smallest budget: the easy tasks at the floor
+    lo = min(ratios)
+    acc = lambda row: [next(q['accuracy'] for q in f['points'] if q['name'] == row and q['target'] == lo) for f in fronts
+                       if any(q['name'] == row and q['target'] == lo for q in f['points'])]
+    d, u = acc('dmo'), acc('uniform_keep')
+    if d and u and len(d) == len(u):
+        per = {t: float(np.mean([a[t] - b[t] for a, b in zip(d, u)])) for t in d[0]}
+        lines.append(f'- Per task at R = {lo:g}, DMO − `uniform_keep`: ' + ', '.join(f'{t} {v:+.2f}' for t, v in per.items()) + '.')
+    return lines + ['']
+
 def main():
     seeds = sorted(RES.glob('frontier/seed*'))
     fronts = [json.loads((d/'frontier.json').read_text()) for d in seeds if (d/'frontier.json').is_file()]
@@ -48,6 +94,7 @@ def main():
              '`python benchmarks/frontier.py`. Distillation: λ = 0.5, T = 4 (`dmo_nb.ablate.DISTILL`). The frontier runs at a '
              'keep-ratio floor of 0.5% (`--min-keep 0.005`).', '',
              '## Distillation at the default budget (τ = 1)', ''] + distill_at_default(ablations)
+    lines += [''] + findings(sorted(fronts, key=lambda f: f['seed']), sorted(ablations, key=lambda t: t['seed']))
     lines += ['', '## DMO and its controls at ratios 0.05 and 0.02', '']
     if fronts:
         agg = aggregate_frontier(fronts)

@@ -117,7 +117,7 @@ def aggregate_frontier(tables:list, # `frontier.json` contents of several seeds 
 def frontier_table(agg:dict, # from `aggregate_frontier`
                   )->str:
     "Markdown: one line per row, one column per budget (average, #P ratio, paired difference to DMO); references below."
-    pm = lambda d: '' if d is None else f"{d['mean']:.2f} ± {d['std']:.2f}" if d['n'] > 1 else f"{d['mean']:.2f}"
+    pm = lambda d, sign='': '' if d is None else (f"{d['mean']:{sign}.2f} ± {d['std']:.2f}" if d['n'] > 1 else f"{d['mean']:{sign}.2f}")
     lines = ['| row | ' + ' | '.join(f'R = {R:g}: avg (#P ratio) | − DMO' for R in agg['ratios']) + ' |',
              '|---|' + '---|---|' * len(agg['ratios'])]
     for n in agg['rows']:
@@ -125,7 +125,7 @@ def frontier_table(agg:dict, # from `aggregate_frontier`
         for R in agg['ratios']:
             p = agg['points'].get(f'{n}@{R:g}')
             cells += ['', ''] if p is None else [f"{pm(p['avg'])} ({p['ratio']['mean']:.4f})",
-                                                  '' if n == 'dmo' else pm(p['minus_dmo'])]
+                                                  '' if n == 'dmo' else pm(p['minus_dmo'], '+')]
         lines.append(f'| {row_label(n, agg["tasks"])} | ' + ' | '.join(cells) + ' |')
     refs = '; '.join(f'{k} {pm(v)}' for k, v in agg['references'].items())
     taus = ', '.join(f"R = {R:g}: τ {agg['points'][f'dmo@{R:g}']['tau']['mean']:.3g}" for R in agg['ratios']

@@ -87,3 +87,31 @@ def test_grouping_signals_keeps_seeds_whose_run_is_gone(tmp_path, capsys):
     assert [r['seed'] for r in json.loads((out/'signals.json').read_text())['S_W cka']] == [1, 2]
     import pytest
     with pytest.raises(SystemExit, match='no finished run'): grouping_signals.main(['--runs', str(tmp_path/'runs'), '--out', str(tmp_path/'empty')])
+
+def test_step_budget_times_each_piece_of_a_group_step():
+    import argparse, torch
+    a = argparse.Namespace(size=16, depth=10, width=4, amp=None, channels_last=False, n_images=64)
+    b = speed.step_budget(a, torch.device('cpu'), 16, n=3)
+    assert len(b) == 5 and all(v > 0 for v in b.values())
+    assert any('norm term' in k for k in b) and any('masks' in k for k in b)
+
+def _front(seed, pts):
+    return dict(seed=seed, points=[dict(name=n, target=R, avg=v, accuracy=acc) for n, R, v, acc in pts])
+
+def test_frontier_findings_are_paired_by_seed():
+    import frontier
+    # hand-made: uniform_keep − DMO at 0.05 is +1.0 and +0.5 (mean 0.75, std 0.354); at 0.02 it is −0.2 and −0.4
+    a = {'t1': 80., 't2': 99.}
+    fronts = [_front(1, [('dmo', 0.05, 89.0, a), ('uniform_keep', 0.05, 90.0, a), ('dmo', 0.02, 87.0, {'t1': 70., 't2': 98.}),
+                         ('uniform_keep', 0.02, 86.8, {'t1': 66., 't2': 99.})]),
+              _front(2, [('dmo', 0.05, 89.5, a), ('uniform_keep', 0.05, 90.0, a), ('dmo', 0.02, 87.2, {'t1': 71., 't2': 98.}),
+                         ('uniform_keep', 0.02, 86.8, {'t1': 67., 't2': 99.5})])]
+    assert frontier._paired(fronts, 'uniform_keep', 0.05) == [1.0, 0.5]
+    ab = [dict(seed=1, rows=[dict(name='dmo_distill', avg=90.0), dict(name='single_matched', avg=90.5)]),
+          dict(seed=2, rows=[dict(name='dmo_distill', avg=90.3), dict(name='single_matched', avg=90.2)])]
+    text = '\n'.join(frontier.findings(fronts, ab))
+    assert 'at R = 0.05, uniform_keep ahead of DMO by 0.75 ± 0.35 (2 of 2 seeds)' in text
+    assert 'at R = 0.02, DMO ahead of uniform_keep by 0.30 ± 0.14 (2 of 2 seeds)' in text
+    assert 'single_matched ahead of dmo_distill by 0.20 ± 0.42 (1 of 2 seeds)' in text   # −0.5 and +0.1
+    assert 'DMO − `uniform_keep`: t1 +4.00, t2 -1.25' in text   # (70−66 + 71−67)/2, (98−99 + 98−99.5)/2
+    assert 'observations, not claims' in text and frontier.findings([], ab) == []
