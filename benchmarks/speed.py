@@ -351,7 +351,7 @@ def cpu_tables(a, dev, rows):
             'at that batch, in the same format; the compiled loop was timed at batch {bs} only.'.replace('{bs}', str(bs))]
     c2 = next(r['ips'] for r in rows if r['what'].startswith('model-only ceiling at the group step'))
     step_us = 2 * bs / c2 * 1e6
-    out += ['', f'## Where a group step goes beyond the plain loop', '',
+    out += ['', '## Where a group step goes beyond the plain loop', '',
             f'One plain-loop step at {2 * bs} images takes {step_us:,.0f} µs here. Each piece the group stage adds, timed alone:', '',
             '| piece | µs per step | share of a plain-loop step |', '|---|---|---|']
     budget = step_budget(a, dev, bs)
