@@ -14,7 +14,7 @@ from .core import (atomic_write, atomic_write_json, atomic_write_text, load_json
                          clean_tmp, ArtifactError, load_trusted_json, is_number)
 from .models import n_params, prunable
 from .single import task_net
-from .prune import magnitude_masks, count_params, projected_params
+from .prune import magnitude_masks, count_params, projected_params, uniform_keep
 from .finetune import finetune_group
 from .weighting import make_weighting
 from .report import fmt_params, write_figure
@@ -22,13 +22,15 @@ from .config import Config, config_key
 from .layout import RunDir
 from .runs import Run, finished_run
 from .plan import Plan
+from .group import canonical, partition_name, parse_partition
+from .budget import select_budget, chosen_plan
 from .compare import run_baseline, load_baseline, one_process
 
 # %% auto #0
-__all__ = ['ROWS', 'DISTILL', 'ROW_ORDER', 'ABLATIONS', 'GROUPINGS', 'set_partitions', 'canonical', 'partition_name',
-           'parse_partition', 'random_partitions', 'delta_m', 'zero_tasks', 'group_row', 'variant_plan', 'uniform_keep',
-           'from_init', 'sparse_hard', 'Budget', 'register_row', 'budget', 'check_ablations', 'ablate', 'grouping_rank',
-           'row_label', 'ablation_table', 'plot_ablation', 'write_ablation', 'aggregate', 'aggregate_table']
+__all__ = ['ROWS', 'DISTILL', 'ROW_ORDER', 'ABLATIONS', 'DEFAULT_ABLATIONS', 'GROUPINGS', 'set_partitions', 'random_partitions',
+           'delta_m', 'zero_tasks', 'group_row', 'variant_plan', 'from_init', 'sparse_hard', 'Budget', 'register_row',
+           'budget', 'check_ablations', 'ablate', 'grouping_rank', 'row_label', 'ablation_table', 'plot_ablation',
+           'write_ablation', 'aggregate', 'aggregate_table']
 
 # %% ../nbs/13a_ablate.ipynb #db2cc7c4
 def set_partitions(items:list, # things to partition
@@ -41,33 +43,6 @@ def set_partitions(items:list, # things to partition
         out.append([[first]] + p)
         for i in range(len(p)): out.append(p[:i] + [[first] + p[i]] + p[i+1:])
     return out
-
-# %% ../nbs/13a_ablate.ipynb #e05b9efc
-def canonical(groups:list, # a partition: lists of task names
-              names:list, # the scenario's task names, in order
-             )->list:
-    "`groups` with tasks in scenario order and groups ordered by their first task."
-    pos = {n: i for i, n in enumerate(names)}
-    return sorted([sorted(g, key=pos.get) for g in groups], key=lambda g: pos[g[0]])
-
-def partition_name(groups:list, # a partition: lists of task names
-                   names:list, # the scenario's task names, in order
-                  )->str:
-    "The row name of a partition: `partition:a+b|c`."
-    return 'partition:' + '|'.join('+'.join(g) for g in canonical(groups, names))
-
-def parse_partition(spec:str, # `partition:a+b|c`
-                    names:list, # the scenario's task names
-                   )->list:
-    "The groups a `partition:` row name gives; raise `ValueError` unless it holds every task exactly once."
-    body = spec.split(':', 1)[1] if spec.startswith('partition:') else spec
-    groups = [g.split('+') for g in body.split('|') if g]
-    flat = [t for g in groups for t in g]
-    bad = sorted(set(flat) - set(names))
-    if bad: raise ValueError(f'`ablations`: {spec!r} names unknown task(s) {bad}; the tasks are {names}')
-    if sorted(flat) != sorted(names):
-        raise ValueError(f'`ablations`: {spec!r} must hold every task exactly once: {names}')
-    return canonical(groups, names)
 
 # %% ../nbs/13a_ablate.ipynb #a957f9b3
 def random_partitions(names:list, # the scenario's task names
@@ -128,23 +103,6 @@ def variant_plan(plan:Plan, # the run's plan (`Run.plan`)
     if keep is not None: p = dataclasses.replace(p, keep_ratio={t: float(keep[t]) for t in names})
     return p
 
-# %% ../nbs/13a_ablate.ipynb #68220ccd
-def uniform_keep(nets:dict, # task -> trained single-task network
-                 groups:list, # DMO's groups
-                 target:int, # DMO's #P
-                 min_layer_keep:float=0.01, # layer floor
-                 iters:int=30, # bisection steps
-                )->float:
-    "The one keep ratio for every task at which DMO's groups have `target` #P (bisection on `projected_params`)."
-    f = lambda r: projected_params(nets, groups, {t: r for t in nets}, min_layer_keep)
-    lo, hi = 1e-4, 1.0
-    if f(hi) <= target: return hi
-    for _ in range(iters):
-        mid = (lo + hi) / 2
-        lo, hi = (mid, hi) if f(mid) < target else (lo, mid)
-        if abs(f(hi) - target) <= 0.002 * target: break
-    return hi
-
 # %% ../nbs/13a_ablate.ipynb #b2da8053
 def from_init(cfg:Config, # resolved config
               init:dict, # the shared initialisation
@@ -204,18 +162,28 @@ class Budget:
     run:Run # the run, at the budget of this table (its `ratio`, or its `tau`)
     plan:Plan # its plan
     single:dict # the single-task row
-    dmo:dict=None # DMO's row, once built
+    dmo_row:dict=None # DMO's row, once built (`dmo` builds it at the first need)
     n_random:int=5 # with more than 4 tasks: how many random partitions of DMO's group sizes
-    nets:dict=None # task -> trained single-task network, built at the first need
     def groups(self, p:Plan, restart=None, kind:str='dmo')->list:
         "Carry out `p` (reused when finished): in its plan folder, or with `restart` under `ablate/<kind>-<key>`."
         r = self.run
         folder = r.plan_dir(p) if restart is None else r.layout.restart_dir(kind, r.cfg, r.names, p)
         return r.groups(p, restart=restart, folder=folder)
+    def seeded(self, p:Plan)->list:
+        "`groups(p)` trained from the run's seed, whatever ran before, and the caller's RNG left as it was."
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(self.run.cfg.seed)
+            return self.groups(p)
+    @property
+    def dmo(self)->dict:
+        "DMO's row at this budget: its groups trained (or reused) at the first need."
+        if self.dmo_row is None: self.dmo_row = group_row('dmo', self.groups(self.plan))
+        return self.dmo_row
+    @dmo.setter
+    def dmo(self, row:dict): self.dmo_row = row
     def networks(self)->dict:
         "The trained single-task networks, by task."
-        if self.nets is None: self.nets = {n: self.run.net(n) for n in self.run.names}
-        return self.nets
+        return self.run.task_nets()
 
 ROWS = {}   # row name -> `build(budget) -> row` (None: no row), in table order
 DISTILL = 0.5   # λ of the `dmo_distill` row where the run sets no `distill`
@@ -231,14 +199,12 @@ def register_row(name:str, # the row's name (`--ablations NAME`)
 def budget(r:Run, # a run whose single-task stage is done (or is reused now)
            n_random:int=5, # random partitions, as `ablate` takes them
           )->Budget:
-    "The run's single-task row, its plan and DMO's row (its groups trained or reused): what every row builds on."
+    "The run's single-task row and its plan (DMO's row follows at its first need): what every row builds on."
     arts = r.single()   # the run's networks; its config.json and report.json stay as they are
     plan = r.plan()
     single = dict(name='single', accuracy={a['task']: a['test_acc'] for a in arts},
                   params=sum(a['n_params'] for a in arts), seconds=sum(a['time_s'] for a in arts))
-    b = Budget(r, plan, single, n_random=n_random)
-    b.dmo = group_row('dmo', b.groups(plan))
-    return b
+    return Budget(r, plan, single, n_random=n_random)   # DMO's row is built at its first need
 
 @register_row('single')
 def _single(b): return b.single
@@ -255,8 +221,13 @@ def _single_matched(b):
 def _dmo(b): return b.dmo
 
 def _grouped(name, groups):
-    "A row that is DMO's plan with other groups."
-    return lambda b: group_row(name, b.groups(variant_plan(b.plan, b.run.names, groups(b))))
+    "A row that is DMO's plan with other groups: with DMO's keep ratios, or at a `ratio` with τ solved for those groups."
+    def build(b):
+        r = b.run
+        if r.cfg.ratio is None: return group_row(name, b.groups(variant_plan(b.plan, r.names, groups(b))))
+        p = r.plan_at(r.cfg.ratio, canonical(groups(b), r.names), min_keep=r.cfg.min_keep)   # the same #P as DMO's
+        return dict(group_row(name, b.seeded(p)), tau=p.settings['tau'])
+    return build
 
 register_row('singletons')(_grouped('singletons', lambda b: [[t] for t in b.run.names]))
 register_row('one_group')(_grouped('one_group', lambda b: [list(b.run.names)]))
@@ -290,15 +261,24 @@ def _dmo_distill(b):
     taught = b.run.but(distill=c.distill or DISTILL, distill_temp=c.distill_temp)   # a group key of its own
     return group_row('dmo_distill', taught.groups(b.plan))
 
+@register_row('dmo_budget')
+def _dmo_budget(b):   # `dmo_nb.budget`: grouping, keep rule and floor chosen for the budget on held-out images
+    r = b.run
+    ratio = r.cfg.ratio if r.cfg.ratio is not None else b.dmo['params'] / b.single['params']
+    s = select_budget(r, ratio, r.cfg.select)
+    p = chosen_plan(r, s)
+    return dict(group_row('dmo_budget', b.seeded(p)), tau=p.settings['tau'], keep=p.keep_ratio, selection=s)
+
 ROW_ORDER = tuple(ROWS)
 ABLATIONS = ROW_ORDER[:ROW_ORDER.index('known_groups') + 1] + ('partitions',) + ROW_ORDER[ROW_ORDER.index('known_groups') + 1:]
+DEFAULT_ABLATIONS = tuple(a for a in ABLATIONS if a != 'dmo_budget')   # a method, not a control: asked by name
 
 # %% ../nbs/13a_ablate.ipynb #f5975426
-def check_ablations(names:list, # row names asked for (None: every row)
+def check_ablations(names:list, # row names asked for (None: `DEFAULT_ABLATIONS`, every row but `dmo_budget`)
                     tasks:list, # the scenario's task names
                    )->list:
     "The rows asked for, checked: names from `ABLATIONS` or `partition:a+b|c`; an unknown one raises `ValueError` listing them."
-    if names is None: return list(ABLATIONS)
+    if names is None: return list(DEFAULT_ABLATIONS)
     if isinstance(names, str) or not names:
         raise ValueError(f'`ablations` must be a non-empty list of names from {list(ABLATIONS)}')
     for n in names:

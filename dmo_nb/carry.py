@@ -212,6 +212,7 @@ def _report(run:GroupStage, plan:Plan, groups:list)->dict:
                 recipe=training_protocol(run.cfg, run.sc),
                 timing={**run.timing, 'finetune_s': sum(g['time_s'] for g in groups)}, config=run.cfg.to_dict(),
                 **({} if run.cfg.ratio is None else dict(budget=dict(ratio=run.cfg.ratio, tau=plan.settings['tau']))),
+                **({} if plan.settings.get('selection') is None else dict(selection=plan.settings['selection'])),
                 **structure)
 
 # %% ../nbs/11a_carry.ipynb #aee5fb37

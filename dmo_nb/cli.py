@@ -13,6 +13,9 @@ from .measure import READINGS
 from .weighting import WEIGHTINGS
 from .baselines import BASELINES
 from .pipeline import Config, WEIGHT_MODES, STAGES, resolve, run, run_stage
+from .config import config_key, NO_KEY
+from .layout import RunDir
+from .runs import run_config
 from .compare import compare, sweep, check_methods, check_sizes, METHODS, SWEEP_WIDTHS, SWEEP_DEPTHS
 from .ablate import ablate, ABLATIONS, ROWS
 from .frontier import frontier, FRONTIER_ROWS, REFERENCES
@@ -74,7 +77,7 @@ def _parser()->argparse.ArgumentParser:
     a.add_argument('--out', required=True, help='a finished run directory (dmo_nb run --out ...); its '
                                                 'config.json gives every setting')
     a.add_argument('--ablations', nargs='+', default=None, metavar='NAME',
-                   help=f"rows to build, from: {' '.join(ABLATIONS)}, or partition:TASK+TASK|TASK (default: all)")
+                   help=f"rows to build, from: {' '.join(ABLATIONS)}, or partition:TASK+TASK|TASK (default: all but dmo_budget)")
     a.add_argument('--random-partitions', type=int, default=5, metavar='INT',
                    help='with more than 4 tasks: random partitions of DMO\'s group sizes to try (default: 5)')
     a.add_argument('--quiet', action=argparse.BooleanOptionalAction, default=None, help="no progress output (default: the run's)")
@@ -91,6 +94,12 @@ def _parser()->argparse.ArgumentParser:
     f.add_argument('--min-keep', type=float, default=None, metavar='FLOAT',
                    help="the keep-ratio floor at every budget, in (0, 1] (default: the run's); a budget below what the floor "
                         'alone keeps is refused')
+    f.add_argument('--min-layer-keep', type=float, default=None, metavar='FLOAT',
+                   help="the least share every layer keeps at every budget, in [0, 1] (default: the run's); budgets near "
+                        'the unpruned minimum need it lowered')
+    f.add_argument('--reuse', nargs='+', default=None, metavar='FILE',
+                   help="frontier.json files of this run made elsewhere (e.g. committed ones): their points are taken, "
+                        'checked, not trained again')
     f.add_argument('--matched', action=argparse.BooleanOptionalAction, default=True,
                    help='the single_matched reference: single-task networks trained as long as DMO (default: on)')
     f.add_argument('--quiet', action=argparse.BooleanOptionalAction, default=None, help="no progress output (default: the run's)")
@@ -195,21 +204,41 @@ def _predict(model:str, task:str, inputs:list, to:str=None, probs:bool=False, ba
         atomic_write_text(text, to)
         print(f'wrote {len(rows) - 1} predictions to {to}', file=sys.stderr)
 
+def _what_changes(kept:Config, # the settings of the run in --out
+                  cfg:Config, # what the command will run
+                 )->str:
+    "One line: the settings the flags change in a run already there, and what that trains again (empty: nothing)."
+    keyed = [f.name for f in dataclasses.fields(Config) if f.name not in NO_KEY]
+    diff = [k for k in keyed if getattr(kept, k) != getattr(cfg, k)]
+    if not diff: return ''
+    same = lambda a: config_key(kept, a) == config_key(cfg, a)
+    again = ('the single-task networks and every later stage' if not (same('single') and same('init')) else
+             'the plan and the groups it changes (the single-task networks are reused)' if not (same('plan') and same('group'))
+             else 'nothing (the trained networks are reused)')
+    return 'its settings are kept but ' + ', '.join(f'{k} {getattr(kept, k)!r} -> {getattr(cfg, k)!r}' for k in diff) \
+        + f'; trains again: {again}'
+
 def _run(cmd:str, args:dict):
     "`run`, `compare` or `sweep` from the parsed flags."
     extra = {k: args.pop(k) for k in ('methods', 'widths', 'depths', 'stage', 'task', 'group') if k in args}
-    base = Config()
+    base, kept = Config(), None
     if 'config' in args:
         f = args.pop('config')
         if not Path(f).is_file(): raise FileNotFoundError(f'--config {f}: no such file')
         base = Config.from_dict(load_json(f))
+    elif cmd in ('run', 'compare') and 'out' in args and RunDir(args['out']).config.is_file():
+        base = kept = run_config(args['out'])   # a run in --out keeps every setting the flags do not give
     cfg, sc = resolve(dataclasses.replace(base, **args))   # every error before any work; the scenario is built once
+    said = _what_changes(kept, cfg) if kept is not None else ''
+    note = f"dmo_nb: {args['out']}: {said}" if said else None   # said once every check has passed
     if cmd != 'run': check_methods(extra.get('methods') or METHODS)
     if cmd == 'sweep': check_sizes(extra.get('widths') or SWEEP_WIDTHS, extra.get('depths') or SWEEP_DEPTHS)
     stage = extra.get('stage', 'all')
     if stage == 'all' and (extra.get('task') is not None or extra.get('group') is not None):
         raise ValueError('--task and --group pick a piece of one stage: give --stage single or --stage group too')
     if cmd == 'run' and stage != 'all': run_stage(cfg, stage, extra.get('task'), extra.get('group'), sc=sc)
-    elif cmd == 'run': run(cfg, sc)
-    elif cmd == 'compare': compare(cfg, extra.get('methods'), sc=sc)
+    elif cmd == 'run': run(cfg, sc, note=note)
+    elif cmd == 'compare':
+        if note: print(note, file=sys.stderr, flush=True)
+        compare(cfg, extra.get('methods'), sc=sc)
     else: sweep(cfg, extra.get('widths'), extra.get('depths'), extra.get('methods'), sc=sc)

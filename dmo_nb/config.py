@@ -12,6 +12,7 @@ from fastcore.basics import patch
 from .core import (stable_hash, reusable, check_choice, check_int, check_number, is_number, check_run_dir, verify,
                          load_json)
 from .data import Scenario
+from .holdout import holdout_scenario
 from .datasets import SCENARIOS, get_scenario, imagenet_weights_path
 from .models import DEPTHS, MultiHeadNet, resnet, n_params, prunable
 from .train import Recipe, AMP_MODES, COMPILE_MODES, SCHEDULES
@@ -58,6 +59,7 @@ class Config:
     tau:float=setting(1.0, plan=ALWAYS) # pruning temperature, > 0
     ratio:float=setting(None, plan=WHEN_SET) # a budget by size: DMO's #P as a share of single-task's, in (0, 1]; solves tau
     min_keep:float=setting(None, plan=ALWAYS) # keep-ratio floor, in (0, 1] (default: the scenario's, else 0.02)
+    select:int=setting(None) # with `ratio`: groups, keep rule and floor chosen on this many held-out images a task
     min_layer_keep:float=setting(0.01, group=ALWAYS) # least share every layer keeps (layer-collapse guard)
     reading:str=setting('tasks', plan=ALWAYS) # Eq. 2 reading: 'tasks' or 'pooled'
     weight_mode:str=setting('cka', plan=ALWAYS, similarity=ALWAYS) # S_W: 'cka', 'delta' (w - w0) or 'final' (w)
@@ -76,7 +78,7 @@ class Config:
     ft_lr:float=setting(None, group=ALWAYS) # group fine-tuning learning rate (default: `lr`)
     reg:float=setting(1e-3, group=ALWAYS) # Eq. 5: coefficient of the weight-norm term
     distill:float=setting(None, group=WHEN_SET) # group fine-tuning taught by the dense task networks: weight in (0, 1]
-    distill_temp:float=setting(None, group=WHEN_SET) # 'distill': softmax temperature, > 0 (default: 4)
+    distill_temp:float=setting(None, group=WHEN_SET) # 'distill': softmax temperature, in [0.1, 100] (default: 4)
     # loss weighting of jointly trained networks
     weighting:str=setting('equal', baseline=ALWAYS, group=('equal',)) # 'equal', 'uncertainty', 'dwa' or 'minmax'
     dwa_temp:float=setting(None, baseline=WHEN_SET, group=WHEN_SET) # 'dwa': softmax temperature (default: 2)
@@ -90,6 +92,7 @@ class Config:
     n_train:int=setting(None, **NETS) # training images per task (scenarios that take it)
     n_test:int=setting(None, **NETS) # test images per task
     size:int=setting(None, **NETS) # image side in pixels (scenarios that take it)
+    holdout:int=setting(None, **FLAG) # a selection run: images per task held out of training and scored instead of the test set
     independent_init:bool=setting(False, single=WHEN_SET) # every task network its own initialisation
     pretrained:bool=setting(None, init=WHEN_SET, single=WHEN_SET, baseline=WHEN_SET) # ImageNet ResNet-18 start
     data_root:str='data' # where datasets are read from (and downloaded to)
@@ -164,7 +167,7 @@ def _check_choices(c:Config):
         raise ValueError(f'`depth` must be one of {sorted(DEPTHS)}; got {c.depth!r}')
 
 def _check_numbers(c:Config):
-    for k in ('epochs', 'bs', 'n_train', 'n_test', 'probe_per_task', 'width', 'rsa_groups'):
+    for k in ('epochs', 'bs', 'n_train', 'n_test', 'probe_per_task', 'width', 'rsa_groups', 'holdout', 'select'):
         if getattr(c, k) is not None: check_int(k, getattr(c, k), 1)
     if c.ft_epochs is not None: check_int('ft_epochs', c.ft_epochs, 0)
     check_int('loss_points', c.loss_points, 2)
@@ -179,7 +182,7 @@ def _check_numbers(c:Config):
     check_int('seed', c.seed, 0, 2**32 - 1, shown='in [0, 2**32 - 1]')
     for k in ('ratio', 'distill'):
         if getattr(c, k) is not None: check_number(k, getattr(c, k), 0, 1, lo_open=True)
-    if c.distill_temp is not None: check_number('distill_temp', c.distill_temp, 0, lo_open=True)
+    if c.distill_temp is not None: check_number('distill_temp', c.distill_temp, 0.1, 100)   # beyond: the loss overflows
     if not (is_number(c.mom) and 0 <= c.mom < 1): raise ValueError(f'`mom` must be in [0, 1); got {c.mom!r}')
     check_number('checkpoint_s', c.checkpoint_s, 0)
     if c.size is not None: check_int('size', c.size, 8)
@@ -189,6 +192,10 @@ def _check_combinations(c:Config):
         raise ValueError('`pretrained` needs the standard ResNet-18: `depth` 18 and `width` 64')
     if c.independent_init and c.weight_mode == 'delta':
         raise ValueError("`weight_mode` 'delta' (change from the shared initialisation) needs `independent_init` False")
+    if c.select is not None and c.ratio is None:
+        raise ValueError('`select` chooses the grouping for a budget by size: give `ratio` too')
+    if c.select is not None and c.holdout is not None:
+        raise ValueError('`select` and `holdout` exclude each other: a selection run (`holdout`) does not select')
     if c.distill_temp is not None and c.distill is None:
         raise ValueError('`distill_temp` applies with `distill` (the weight of the teachers); `distill` is not set')
     for k, ws in (('dwa_temp', ('dwa',)), ('weighting_lr', ('uncertainty', 'minmax')), ('minmax_gamma', ('minmax',))):
@@ -228,11 +235,13 @@ def build_scenario(cfg:Config)->Scenario:
         if getattr(cfg, k) is not None and k not in params:
             raise ValueError(f'scenario {cfg.scenario!r} does not take `{k}`')
     if 'tasks' in params and cfg.tasks:   # builders that make only the tasks asked for
-        return get_scenario(cfg.scenario, **kw, tasks=list(cfg.tasks))
-    if cfg.scenario == 'custom':
+        sc = get_scenario(cfg.scenario, **kw, tasks=list(cfg.tasks))
+    elif cfg.scenario == 'custom':
         raise ValueError('scenario `custom` needs `tasks` (e.g. --tasks mnist usps npz:my.npz synthetic:colors)')
-    sc = get_scenario(cfg.scenario, **kw)
-    return sc.subset(list(cfg.tasks)) if cfg.tasks else sc
+    else:
+        sc = get_scenario(cfg.scenario, **kw)
+        if cfg.tasks: sc = sc.subset(list(cfg.tasks))
+    return holdout_scenario(sc, cfg.holdout, cfg.seed) if cfg.holdout else sc   # a selection run: `dmo_nb.holdout`
 
 # %% ../nbs/10_config.ipynb #0519f600
 DEFAULTS = dict(depth=18, width=64, epochs=25, bs=64, lr=0.1, alpha=0.5, tau_sim=0.72, min_keep=MIN_KEEP,

@@ -4,22 +4,23 @@
 
 # %% ../nbs/13b_frontier.ipynb #8bb8b32d
 from __future__ import annotations
-import dataclasses
+import dataclasses, itertools
 from pathlib import Path
 import numpy as np, torch
 import matplotlib
 import matplotlib.pyplot as plt
-from .core import atomic_write_json, atomic_write_text, check_number
+from .core import (atomic_write_json, atomic_write_text, check_number, load_json, load_trusted_json, is_number,
+                         ArtifactError)
 from .report import fmt_params, write_figure
-from .config import check_budget
+from .config import Config, check_budget, config_key
 from .layout import RunDir
 from .runs import finished_run, Run
 from .ablate import ROWS, budget, row_label, _ms
 from .compare import one_process
 
 # %% auto #0
-__all__ = ['FRONTIER_ROWS', 'REFERENCES', 'check_ratios', 'check_rows', 'frontier', 'aggregate_frontier', 'frontier_table',
-           'plot_frontier', 'write_frontier']
+__all__ = ['FRONTIER_ROWS', 'REFERENCES', 'check_ratios', 'check_rows', 'earlier_points', 'frontier', 'aggregate_frontier',
+           'frontier_table', 'plot_frontier', 'write_frontier']
 
 # %% ../nbs/13b_frontier.ipynb #5a9e17fd
 FRONTIER_ROWS = ('dmo', 'uniform_keep', 'sparse_hard', 'dmo_distill')   # the rows at every budget, by default
@@ -56,11 +57,47 @@ def _point(row:dict, single:dict)->dict:
     "A row with its average accuracy and #P ratio."
     return dict(row, avg=float(np.mean(list(row['accuracy'].values()))), ratio=row['params'] / single['params'])
 
+def _same_run(d:dict, cfg:Config)->bool:
+    "True if the settings `d` (a table's `config`) train the same networks and groups as `cfg` (floors aside)."
+    try: other = Config.from_dict({**d, 'out': cfg.out})
+    except (TypeError, ValueError): return False
+    drop = lambda k: {n: v for n, v in k.items() if n != 'min_layer_keep'}
+    return all(drop(config_key(other, a)) == drop(config_key(cfg, a)) for a in ('single', 'group'))
+
+def earlier_points(table:dict, # a `frontier.json` (this run's own, or one given to `reuse`)
+                   cfg:Config, # the run's resolved config
+                   names:list, # its task names
+                   source:str, # where the table came from, for the messages
+                  )->list:
+    "The points of an earlier frontier of this run, each with its floors; `ArtifactError` naming `source` if it is not one."
+    def need(ok, what):
+        if not ok: raise ArtifactError(f'{source} is not a dmo_nb frontier of this run: {what}')
+    need(isinstance(table, dict) and isinstance(table.get('points'), list), 'it holds no list of points')
+    need(table.get('tasks') == names and table.get('seed') == cfg.seed, f'it is for other tasks or another seed '
+         f'(this run: {names}, seed {cfg.seed})')
+    need(isinstance(table.get('config'), dict) and _same_run(table['config'], cfg), 'its settings train other networks')
+    floor = table.get('min_keep')
+    out = []
+    for p in table['points']:
+        need(isinstance(p, dict) and p.get('name') in ROWS and p['name'] not in REFERENCES, 'a point names no frontier row')
+        need(is_number(p.get('target')) and 0 < p['target'] <= 1, f"point {p['name']}: `target` must be in (0, 1]")
+        acc = p.get('accuracy')
+        need(isinstance(acc, dict) and set(acc) == set(names) and all(is_number(v) and 0 <= v <= 100 for v in acc.values()),
+             f"point {p['name']}: `accuracy` must give every task a percentage")
+        need(isinstance(p.get('params'), int) and p['params'] > 0 and all(is_number(p.get(k)) for k in ('avg', 'ratio')),
+             f"point {p['name']}: `params`, `avg` and `ratio` must be numbers")
+        fl = dict(min_keep=p.get('min_keep', floor), min_layer_keep=p.get('min_layer_keep', table['config'].get('min_layer_keep')))
+        need(all(is_number(v) and 0 <= v <= 1 for v in fl.values()), f"point {p['name']}: its floors must be in [0, 1]")
+        out.append(dict(p, **fl))
+    return out
+
 def frontier(out, # a finished run directory (`dmo_nb run --out ...`)
              ratios:list=(0.1, 0.05, 0.02), # the budgets: #P as a share of single-task learning's
              rows:list=None, # the rows at each budget (default: `FRONTIER_ROWS`)
              matched:bool=True, # also the `single_matched` reference (single-task networks trained as long as DMO)
              min_keep:float=None, # the keep-ratio floor at every budget (default: the run's); the references keep theirs
+             min_layer_keep:float=None, # the layer floor at every budget (default: the run's)
+             reuse:list=None, # `frontier.json` files of this run made elsewhere: their points are taken, not trained
              quiet:bool=None, # no progress output (default: the run's setting)
              wait:bool=False, # wait for another writer of `out` instead of stopping
             )->dict:
@@ -69,24 +106,47 @@ def frontier(out, # a finished run directory (`dmo_nb run --out ...`)
     cfg = dataclasses.replace(cfg, wait=wait, **({} if quiet is None else dict(quiet=quiet)))
     r = Run(cfg)
     ratios, rows = check_ratios(ratios, r.cfg, r.sc), check_rows(rows)
+    floors = {k: v for k, v in dict(min_keep=min_keep, min_layer_keep=min_layer_keep).items() if v is not None}
+    at = lambda R: r.but(ratio=R, **floors)
+    own = RunDir(r.out).outputs('frontier')['json']
+    tables = ([(load_trusted_json(own), str(own))] if own.is_file() else []) + [(load_json(p), str(p)) for p in reuse or []]
+    kept = {}
+    for t, src in tables:   # every file is checked before any training
+        for p in earlier_points(t, r.cfg, r.names, src):
+            kept.setdefault((p['name'], p['target'], p['min_keep'], p['min_layer_keep']), p)
     one_process('frontier')
     with r.lock('dmo_nb frontier'):
         torch.manual_seed(r.cfg.seed)
-        base = budget(r)   # the run's own DMO, reused
-        refs = [ROWS[n](base) for n in REFERENCES if matched or n == 'single']
-        at = lambda R: r.but(ratio=R, **({} if min_keep is None else dict(min_keep=min_keep)))
+        base = budget(r)   # the run's own single-task networks, reused
         for R in ratios: at(R).plan()   # every budget is checked against the floor before any training
-        table = dict(scenario=r.sc.name, tasks=r.names, seed=cfg.seed, config=cfg.to_dict(), ratios=ratios, rows=rows,
-                     min_keep=at(ratios[0]).cfg.min_keep,
-                     references=[_point(x, base.single) for x in refs], points=[])
+        asked = {R: (at(R).cfg.min_keep, at(R).cfg.min_layer_keep) for R in ratios}
+        clash = sorted({k[1] for k in kept if k[1] in asked and k[2:] != asked[k[1]]})
+        if clash:
+            raise ValueError(f'`ratios` {clash}: this run\'s frontier holds points there at other floors; give the same '
+                             '`min_keep` and `min_layer_keep`, or use another run directory')
+        refs = [ROWS[n](base) for n in REFERENCES if matched or n == 'single']   # `single_matched` may train
+        table = dict(scenario=r.sc.name, tasks=r.names, seed=cfg.seed, config=cfg.to_dict(), min_keep=asked[ratios[0]][0],
+                     references=[_point(x, base.single) for x in refs], points=list(kept.values()))
+        def write():
+            table['ratios'] = sorted({p['target'] for p in table['points']} | set(ratios), reverse=True)
+            table['rows'] = [n for n in ROWS if n in rows or any(p['name'] == n for p in table['points'])]
+            write_frontier(table, r.out)
+        write()
         for R in ratios:
             b = budget(at(R))
             for name in rows:
-                p = dict(_point(ROWS[name](b), b.single), target=R, tau=b.plan.settings['tau'])
+                if (prior := kept.get((name, R) + asked[R])) is not None:
+                    if name == 'dmo': b.dmo = {k: prior[k] for k in ('name', 'accuracy', 'params', 'seconds', 'groups')}
+                    r.log(f"[frontier] ratio {R:g}: {name} avg {prior['avg']:.2f} at #P ratio {prior['ratio']:.4f} (kept)")
+                    continue
+                row = ROWS[name](b)
+                p = dict(_point(row, b.single), target=R, tau=row.get('tau', b.plan.settings['tau']),
+                         min_keep=asked[R][0], min_layer_keep=asked[R][1])
                 table['points'].append(p)
-                write_frontier(table, r.out)
-                r.log(f"[frontier] ratio {R:g} (τ {p['tau']:.3g}): {name} avg {p['avg']:.2f} at #P ratio {p['ratio']:.4f}")
-        write_frontier(table, r.out)
+                write()
+                r.log(f"[frontier] ratio {R:g} (τ {b.plan.settings['tau']:.3g}): {name} avg {p['avg']:.2f} at #P ratio "
+                      f"{p['ratio']:.4f}")
+        write()
         r.log('\n' + frontier_table(aggregate_frontier([table])))
         return table
 
@@ -106,7 +166,8 @@ def aggregate_frontier(tables:list, # `frontier.json` contents of several seeds 
             if not have: continue
             paired = [p['avg'] - d['avg'] for t, p in have if (d := at(t, 'dmo', R)) is not None]
             points[f'{n}@{R:g}'] = dict(name=n, target=R, seeds=[t['seed'] for t, _ in have], avg=_ms([p['avg'] for _, p in have]),
-                                        ratio=_ms([p['ratio'] for _, p in have]), tau=_ms([p['tau'] for _, p in have]),
+                                        ratio=_ms([p['ratio'] for _, p in have]),
+                                        tau=_ms(taus) if (taus := [p['tau'] for _, p in have if p.get('tau') is not None]) else None,
                                         minus_dmo=_ms(paired) if paired else None)
     refs = {}
     for t in tables:
@@ -136,11 +197,12 @@ def plot_frontier(agg:dict, # from `aggregate_frontier`
                  )->plt.Figure:
     "Average accuracy against #P ratio (log), one line per row (error bars: std over seeds), the references as lines."
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    others = iter(f'C{i}' for i in (1, 2, 4, 0, 5, 6, 8, 9))   # DMO alone in red
+    others = itertools.cycle(f'C{i}' for i in (1, 2, 4, 0, 5, 6, 8, 9))   # DMO alone in red
+    marks = itertools.cycle('osD^vP*X<>')   # past the colours, the markers tell rows apart
     for n in agg['rows']:
         ps = [agg['points'][f'{n}@{R:g}'] for R in agg['ratios'] if f'{n}@{R:g}' in agg['points']]
         ax.errorbar([p['ratio']['mean'] for p in ps], [p['avg']['mean'] for p in ps], yerr=[p['avg']['std'] for p in ps],
-                    marker='o', capsize=3, color='C3' if n == 'dmo' else next(others), label=n, lw=2 if n == 'dmo' else 1.2)
+                    marker='o' if n == 'dmo' else next(marks), capsize=3, color='C3' if n == 'dmo' else next(others), label=n, lw=2 if n == 'dmo' else 1.2)
     for k, (n, v) in enumerate(agg['references'].items()):
         ax.axhline(v['mean'], color='k', ls='--' if n == 'single' else ':', lw=1, label=f'{n} (#P ratio 1)')
         if v['std']: ax.axhspan(v['mean'] - v['std'], v['mean'] + v['std'], color='k', alpha=0.06)

@@ -8,7 +8,8 @@ import numpy as np, networkx as nx
 from .core import check_number
 
 # %% auto #0
-__all__ = ['check_similarity', 'check_tau_sim', 'similarity_graph', 'ordered_cliques', 'group_tasks', 'group_names']
+__all__ = ['check_similarity', 'check_tau_sim', 'similarity_graph', 'ordered_cliques', 'group_tasks', 'group_names', 'canonical',
+           'partition_name', 'parse_partition']
 
 # %% ../nbs/05_group.ipynb #5c48c379
 def check_similarity(S, # similarity matrix
@@ -73,3 +74,30 @@ def group_names(groups:list, # groups of task indices
                )->list:
     "Groups of task indices as groups of task names."
     return [[names[i] for i in g] for g in groups]
+
+# %% ../nbs/05_group.ipynb #e05b9efc
+def canonical(groups:list, # a partition: lists of task names
+              names:list, # the scenario's task names, in order
+             )->list:
+    "`groups` with tasks in scenario order and groups ordered by their first task."
+    pos = {n: i for i, n in enumerate(names)}
+    return sorted([sorted(g, key=pos.get) for g in groups], key=lambda g: pos[g[0]])
+
+def partition_name(groups:list, # a partition: lists of task names
+                   names:list, # the scenario's task names, in order
+                  )->str:
+    "The row name of a partition: `partition:a+b|c`."
+    return 'partition:' + '|'.join('+'.join(g) for g in canonical(groups, names))
+
+def parse_partition(spec:str, # `partition:a+b|c`
+                    names:list, # the scenario's task names
+                   )->list:
+    "The groups a `partition:` row name gives; raise `ValueError` unless it holds every task exactly once."
+    body = spec.split(':', 1)[1] if spec.startswith('partition:') else spec
+    groups = [g.split('+') for g in body.split('|') if g]
+    flat = [t for g in groups for t in g]
+    bad = sorted(set(flat) - set(names))
+    if bad: raise ValueError(f'`ablations`: {spec!r} names unknown task(s) {bad}; the tasks are {names}')
+    if sorted(flat) != sorted(names):
+        raise ValueError(f'`ablations`: {spec!r} must hold every task exactly once: {names}')
+    return canonical(groups, names)

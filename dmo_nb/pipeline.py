@@ -4,7 +4,7 @@
 
 # %% ../nbs/12_pipeline.ipynb #c8e4c1a9
 from __future__ import annotations
-import warnings
+import sys, warnings
 import torch
 from .core import open_manifest, artifact_lock, check_choice, check_int
 from .distrib import init_distributed, world_size
@@ -16,6 +16,7 @@ from .layout import RunDir
 from .plan import Plan, make_plan
 from .carry import load_group
 from .runs import Run, kept_inputs
+from .budget import selected_plan
 
 # %% auto #0
 __all__ = ['STAGES', 'MOVED', 'run', 'pick_task', 'run_stage']
@@ -23,6 +24,7 @@ __all__ = ['STAGES', 'MOVED', 'run', 'pick_task', 'run_stage']
 # %% ../nbs/12_pipeline.ipynb #8c048f0d
 def run(cfg:Config=None, # settings (default: `Config()`)
         sc:Scenario=None, # the scenario of `cfg`, if already built (by `resolve`)
+        note:str=None, # a line for standard error once every check has passed (the command line's note of what changes)
         **kwargs, # or settings as keywords
        )->dict:
     "Run DMO end to end (reusing finished artifacts) and write the report; return the report dict."
@@ -32,8 +34,11 @@ def run(cfg:Config=None, # settings (default: `Config()`)
         raise ValueError(f'`bs` ({r.cfg.bs}) must be a multiple of the {world_size()} processes of a data-parallel '
                          f'launch (parallel "data"), which share every batch')
     with r.lock():
+        if r.cfg.select is None and not missing_single(r.cfg, r.names):
+            r.plan()   # a budget the floors cannot meet is refused here, before `open` changes anything in the run
+        if note: print(note, file=sys.stderr, flush=True)
         r.open().train_single_stage()
-        return r.dmo()
+        return r.dmo() if r.cfg.select is None else r.carry_out(selected_plan(r))
 
 # %% ../nbs/12_pipeline.ipynb #6d762d25
 STAGES = ('single', 'group')

@@ -9,18 +9,19 @@ from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np, torch
 from fastcore.basics import patch
-from .core import atomic_save, atomic_write_json, load_json, reusable, safe_load, artifact_lock, ArtifactError
+from .core import (atomic_save, atomic_write_json, load_json, reusable, safe_load, artifact_lock, ArtifactError,
+                         check_number, check_choice)
 from .measure import (weight_similarity, representation_similarity, probe_images, probe_features,
                             loss_similarity, combine_similarity, task_difficulty, mean_loss)
 from .group import group_tasks, group_names
 from .models import prunable
-from .prune import keep_ratio, magnitude_levels, solve_tau
-from .config import Config, MIN_KEEP, config_key
+from .prune import keep_ratio, magnitude_levels, solve_tau, uniform_keep, projected_params
+from .config import Config, MIN_KEEP, config_key, single_key
 from .layout import RunDir
 from .data import _NAME_RE
 
 # %% auto #0
-__all__ = ['Plan', 'make_plan', 'PlanStage', 'check_inputs']
+__all__ = ['KEEP_RULES', 'Plan', 'make_plan', 'PlanStage', 'check_inputs']
 
 # %% ../nbs/11_plan.ipynb #5a6c91cd
 @dataclass
@@ -174,3 +175,46 @@ def budget_tau(self:PlanStage,
         self.log(f'[plan] ratio {cfg.ratio:g}: τ = {tau:.4g} keeps {p:,} #P, {p / single:.4f} of single-task learning\'s')
         memo[key] = tau
     return memo[key]
+
+# %% ../nbs/11_plan.ipynb #3786e49e
+KEEP_RULES = ('difficulty', 'uniform')   # how `plan_at` splits a budget among the tasks
+
+@patch
+def task_nets(self:PlanStage)->dict:
+    "The trained single-task networks by task, rebuilt once per set of networks (their keys)."
+    memo = self.__dict__.setdefault('_task_nets', {})
+    key = tuple(single_key(self.cfg, n) for n in self.names)
+    if key not in memo: memo[key] = {n: self.net(n) for n in self.names}
+    return memo[key]
+
+@patch
+def plan_at(self:PlanStage,
+            ratio:float, # the budget: #P as a share of single-task learning's, in (0, 1]
+            groups:list=None, # the groups, as lists of task names (default: the run's own, by τ_sim)
+            rule:str='difficulty', # 'difficulty': 1 − exp(−d_t/τ) with τ solved; 'uniform': one keep ratio for all
+            min_keep:float=None, # the keep-ratio floor of the 'difficulty' rule (default: the run's)
+           )->Plan:
+    "The run's plan with `groups`, its keep ratios by `rule` such that the groups hold `ratio` × the single-task #P."
+    check_number('ratio', ratio, 0, 1, lo_open=True)
+    check_choice('rule', rule, KEEP_RULES)
+    c = dataclasses.replace(self.cfg, ratio=None, select=None, **({} if min_keep is None else dict(min_keep=min_keep))).validate()
+    inp = self.inputs()
+    base = make_plan(c, self.names, inp['S_W'], inp['S_L'], inp['losses'])   # d_t and S do not depend on the budget
+    groups = base.groups if groups is None else [list(g) for g in groups]
+    if sorted(t for g in groups for t in g) != sorted(self.names):
+        raise ValueError(f'`groups` must hold every task exactly once: {self.names}; got {groups}')
+    target = round(ratio * sum(a['n_params'] for a in self.trained))
+    floor = MIN_KEEP if c.min_keep is None else c.min_keep
+    if rule == 'difficulty':
+        tau, _ = solve_tau(self.task_nets(), groups, base.difficulty, target, floor, c.min_layer_keep)
+        keep = dict(zip(self.names, np.atleast_1d(keep_ratio([base.difficulty[t] for t in self.names], tau, floor)).tolist()))
+    else:
+        tau, k = None, uniform_keep(self.task_nets(), groups, target, c.min_layer_keep)
+        keep = {t: k for t in self.names}
+        got = projected_params(self.task_nets(), groups, keep, c.min_layer_keep)
+        if got > 1.01 * target:   # every layer's floor (`min_layer_keep`) alone holds more than the budget
+            raise ValueError(f'the budget of {target:,} #P is below what the layer floor `min_layer_keep` '
+                             f'({c.min_layer_keep:g}) keeps with one keep ratio for {groups}: {got:,} #P')
+    settings = dict(base.settings, ratio=ratio, tau=tau, rule=rule, min_keep=floor)
+    return dataclasses.replace(base, groups=groups, group_idx=[[self.names.index(t) for t in g] for g in groups],
+                               keep_ratio=keep, settings=settings)

@@ -12,7 +12,7 @@ from .models import prunable, prunable_modules, n_params
 
 # %% auto #0
 __all__ = ['check_tau', 'prune_ratio', 'keep_ratio', 'magnitude_masks', 'merge_group', 'count_params', 'projected_params',
-           'bisect_tau', 'solve_tau', 'save_sparse', 'load_sparse', 'magnitude_levels']
+           'bisect_tau', 'solve_tau', 'uniform_keep', 'save_sparse', 'load_sparse', 'magnitude_levels']
 
 # %% ../nbs/06_prune.ipynb #8cfc2d20
 def check_tau(tau:float, # pruning temperature
@@ -176,6 +176,23 @@ def solve_tau(nets:dict, # task -> trained single-task network
                          f'keeps: {floor:,} #P; lower `min_keep` or ask for more')
     if f(math.exp(lo)) <= target: return math.exp(lo), f(math.exp(lo))
     return bisect_tau(f, target, math.exp(lo), math.exp(hi), tol)
+
+# %% ../nbs/06_prune.ipynb #68220ccd
+def uniform_keep(nets:dict, # task -> trained single-task network
+                 groups:list, # DMO's groups
+                 target:int, # DMO's #P
+                 min_layer_keep:float=0.01, # layer floor
+                 iters:int=30, # bisection steps
+                )->float:
+    "The one keep ratio for every task at which DMO's groups have `target` #P (bisection on `projected_params`)."
+    f = lambda r: projected_params(nets, groups, {t: r for t in nets}, min_layer_keep)
+    lo, hi = 1e-4, 1.0
+    if f(hi) <= target: return hi
+    for _ in range(iters):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if f(mid) < target else (lo, mid)
+        if abs(f(hi) - target) <= 0.002 * target: break
+    return hi
 
 # %% ../nbs/06_prune.ipynb #e7a9655f
 def save_sparse(state:dict, # state dict (pruned weights hold exact zeros)

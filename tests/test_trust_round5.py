@@ -1,0 +1,48 @@
+"""A refused command changes nothing in a finished run, and a follow-up command on a run keeps that run's settings."""
+import hashlib
+from pathlib import Path
+import pytest
+from dmo_nb.cli import main
+from dmo_nb.core import load_json
+
+TINY = ['--tasks', 'digits', 'shapes', '--n-train', '96', '--n-test', '64', '--epochs', '1', '--ft-epochs', '1',
+        '--width', '4', '--bs', '32', '--quiet']
+
+def _snapshot(d:Path)->dict:
+    "Every file under `d` with its bytes' digest and modification time (the locks' own files say who held them last)."
+    return {str(p.relative_to(d)): (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
+            for p in sorted(d.rglob('*')) if p.is_file() and not p.name.endswith(('.lock', '.lock.json'))}
+
+@pytest.fixture(scope='module')
+def finished(tmp_path_factory):
+    d = tmp_path_factory.mktemp('round5')/'run'
+    assert main(['run', '--out', str(d)] + TINY) == 0
+    return d
+
+def _one_line(capsys, args, says):
+    assert main([str(a) for a in args]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and err.startswith('dmo_nb: error:') and says in err, err
+
+def test_a_refused_setting_leaves_a_finished_run_byte_for_byte(finished, capsys):
+    before = _snapshot(finished)
+    _one_line(capsys, ['run', '--out', finished, '--ratio', '0.03'], 'keep-ratio floor `min_keep`')
+    _one_line(capsys, ['run', '--out', finished, '--min-keep', '0.9', '--ratio', '0.5'], 'keep-ratio floor `min_keep`')
+    for t in ('1e-300', '1e200'):
+        _one_line(capsys, ['run', '--out', finished, '--distill', '0.5', '--distill-temp', t], '`distill_temp` must be')
+    assert _snapshot(finished) == before
+    # the run is still finished: the commands that read it still take it
+    assert main(['frontier', '--out', str(finished), '--ratios', '0.03']) == 2
+    assert 'holds no finished run' not in capsys.readouterr().err
+    assert _snapshot(finished) == before   # `frontier` too checks every budget before training anything
+
+def test_a_follow_up_command_keeps_the_runs_settings(finished, capsys):
+    singles = sorted(p.name for p in (finished/'single').iterdir())
+    assert main(['run', '--out', str(finished), '--ratio', '0.4']) == 0
+    err = capsys.readouterr().err
+    assert 'ratio None -> 0.4' in err and 'the single-task networks are reused' in err, err
+    cfg = load_json(finished/'config.json')
+    assert cfg['tasks'] == ['digits', 'shapes'] and cfg['n_train'] == 96 and cfg['ratio'] == 0.4
+    assert sorted(p.name for p in (finished/'single').iterdir()) == singles   # nothing retrained
+    rep = load_json(finished/'report.json')
+    assert abs(rep['ratio'] - 0.4) <= 0.01 * 0.4
