@@ -119,13 +119,14 @@ def plot_comparison(cmp:dict, # from `compare`
     "The paper's Figs. 3-4: accuracy of every task against the method's #P, one marker per method (big: the average)."
     tasks, rows = cmp['tasks'], cmp['rows']
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    marks = dict(zip(METHODS, 'os*^vDPXh'))
+    shapes = 'os*^vDPXh<>p8dH'   # past these the shapes repeat, and the legend names each method
+    marks = {m: shapes[i % len(shapes)] for i, m in enumerate(list(METHODS) + [m for m in rows if m not in METHODS])}
     pal = sns.color_palette('tab10', len(tasks))
     for m, r in rows.items():
         for c, t in zip(pal, tasks):
             ax.scatter(r['params'], r['accuracy'][t], marker=marks[m], color=c, s=28, alpha=0.7)
         avg = np.mean([r['accuracy'][t] for t in tasks])
-        ax.scatter(r['params'], avg, marker=marks[m], color='k', s=110, label=f'{LABELS[m]} (avg {avg:.1f})')
+        ax.scatter(r['params'], avg, marker=marks[m], color='k', s=110, label=f'{LABELS.get(m, m)} (avg {avg:.1f})')
     for c, t in zip(pal, tasks): ax.scatter([], [], color=c, marker='o', s=20, label=t)
     ax.set_xscale('log')
     ax.set_xlabel('#P of the method (log)')

@@ -145,7 +145,7 @@ def open_image(src, # a file path, or the bytes of an encoded image
             w, h = im.size   # from the header: nothing is decoded yet
             if not 0 < w * h <= MAX_PIXELS:
                 raise ValueError(f'{what}: the image declares {w:,} x {h:,} pixels; at most {MAX_PIXELS:,} are read')
-            return np.asarray(im.convert('RGB'))
+            return np.array(im.convert('RGB'))   # a writable copy: torch takes it without a warning
     except Image.DecompressionBombError as e:   # Pillow refuses twice its own bound at `open`
         raise ValueError(f'{what}: the image declares too many pixels ({e}); at most {MAX_PIXELS:,} are read') from None
     except (UnidentifiedImageError, OSError, SyntaxError) as e:

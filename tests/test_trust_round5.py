@@ -46,3 +46,22 @@ def test_a_follow_up_command_keeps_the_runs_settings(finished, capsys):
     assert sorted(p.name for p in (finished/'single').iterdir()) == singles   # nothing retrained
     rep = load_json(finished/'report.json')
     assert abs(rep['ratio'] - 0.4) <= 0.01 * 0.4
+
+def test_the_comparison_figure_takes_any_number_of_methods():
+    from dmo_nb.compare import plot_comparison, METHODS
+    tasks = ['a', 'b']
+    rows = {f'm{i}': dict(params=1000 * (i + 1), accuracy={'a': 50. + i, 'b': 60. + i}) for i in range(len(METHODS) + 7)}
+    fig = plot_comparison(dict(scenario='toy', seed=0, tasks=tasks, rows=rows))
+    assert len(fig.axes[0].get_legend().get_texts()) == len(rows) + len(tasks)
+
+def test_a_png_is_predicted_without_a_third_party_warning(tmp_path):
+    import warnings, numpy as np
+    from PIL import Image
+    from dmo_nb.datasets import open_image
+    Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(tmp_path/'x.png')
+    a = open_image(str(tmp_path/'x.png'), 'x.png')
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        import torch
+        torch.from_numpy(a)   # what `dmo_nb predict` does with it: a read-only array would warn here
+    assert a.flags.writeable
