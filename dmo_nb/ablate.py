@@ -325,7 +325,8 @@ def _partitions(cfg, sc, dmo_groups, rows, n_random, log=print):
 
 def _spent(path)->float:
     "The seconds an earlier `ablation.json` counts, once the manifest vouches for it and it says them as a number."
-    s = load_trusted_json(path).get('time_s', 0.)
+    try: s = load_trusted_json(path).get('time_s', 0.)
+    except ArtifactError as e: raise ArtifactError(f'{e}; move it away to build its rows again, or restore it') from None
     if not is_number(s) or s < 0: raise ArtifactError(f'{path} is not a dmo_nb ablation table: `time_s` is {s!r}')
     return float(s)
 

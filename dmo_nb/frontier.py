@@ -91,6 +91,11 @@ def earlier_points(table:dict, # a `frontier.json` (this run's own, or one given
         out.append(dict(p, **fl))
     return out
 
+def _own_table(path)->dict:
+    "The run's own `frontier.json`, if the manifest vouches for it; else `ArtifactError` saying what to do."
+    try: return load_trusted_json(path)
+    except ArtifactError as e: raise ArtifactError(f'{e}; move it away to build its points again, or restore it') from None
+
 def frontier(out, # a finished run directory (`dmo_nb run --out ...`)
              ratios:list=(0.1, 0.05, 0.02), # the budgets: #P as a share of single-task learning's
              rows:list=None, # the rows at each budget (default: `FRONTIER_ROWS`)
@@ -109,7 +114,7 @@ def frontier(out, # a finished run directory (`dmo_nb run --out ...`)
     floors = {k: v for k, v in dict(min_keep=min_keep, min_layer_keep=min_layer_keep).items() if v is not None}
     at = lambda R: r.but(ratio=R, **floors)
     own = RunDir(r.out).outputs('frontier')['json']
-    tables = ([(load_trusted_json(own), str(own))] if own.is_file() else []) + [(load_json(p), str(p)) for p in reuse or []]
+    tables = ([(_own_table(own), str(own))] if own.is_file() else []) + [(load_json(p), str(p)) for p in reuse or []]
     kept = {}
     for t, src in tables:   # every file is checked before any training
         for p in earlier_points(t, r.cfg, r.names, src):

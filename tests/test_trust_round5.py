@@ -65,3 +65,14 @@ def test_a_png_is_predicted_without_a_third_party_warning(tmp_path):
         import torch
         torch.from_numpy(a)   # what `dmo_nb predict` does with it: a read-only array would warn here
     assert a.flags.writeable
+
+def test_an_edited_table_is_refused_alike_with_what_to_do(finished, capsys):
+    assert main(['ablate', '--out', str(finished), '--ablations', 'singletons']) == 0
+    assert main(['frontier', '--out', str(finished), '--ratios', '0.4', '--rows', 'dmo', '--no-matched']) == 0
+    capsys.readouterr()
+    for cmd, name, what in (('ablate', 'ablation.json', 'build its rows again'),
+                            ('frontier', 'frontier.json', 'build its points again')):
+        p = finished/name
+        p.write_text(p.read_text().replace('"seed": 0', '"seed": 0 '))   # one byte more: the manifest no longer vouches
+        args = ['--ablations', 'singletons'] if cmd == 'ablate' else ['--ratios', '0.4', '--rows', 'dmo', '--no-matched']
+        _one_line(capsys, [cmd, '--out', finished] + args, what)
