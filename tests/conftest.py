@@ -15,3 +15,13 @@ def tiny_run(tmp_path_factory):
     out = tmp_path_factory.mktemp('tiny')
     rep = run(Config(out=str(out), **TINY))
     return out, rep
+
+@pytest.fixture
+def refused(capsys):
+    "`refused(args, says)`: the command line exits 2 with one line that starts `dmo_nb: error:` and contains `says`."
+    from dmo_nb.cli import main
+    def check(args, says):
+        assert main([str(a) for a in args]) == 2
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and err.startswith('dmo_nb: error:') and says in err, err
+    return check

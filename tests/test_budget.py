@@ -24,10 +24,6 @@ def _npz_tasks(tmp:Path)->list:
         out.append(f'npz:{t.name}={p}')
     return out
 
-def _one_line(capsys, args, says):
-    assert main([str(a) for a in args]) == 2
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and err.startswith('dmo_nb: error:') and says in err, err
 
 @pytest.fixture(scope='module')
 def npz_run(tmp_path_factory):
@@ -54,7 +50,7 @@ def test_frontier_gives_every_row_on_npz_tasks(npz_run):
     # the chosen configuration trains in the main run: the row's groups are the choice's
     assert by['dmo_budget']['groups'] == s['chosen']['groups']
 
-def test_a_second_call_reuses_and_another_file_is_taken_not_trained(npz_run, tmp_path, capsys):
+def test_a_second_call_reuses_and_another_file_is_taken_not_trained(npz_run, tmp_path, refused):
     before = sorted(p.name for p in npz_run.rglob('*.pt'))
     assert main(['frontier', '--out', str(npz_run), '--ratios', '0.25', '--no-matched', '--rows', *ALL]) == 0
     assert sorted(p.name for p in npz_run.rglob('*.pt')) == before
@@ -75,12 +71,12 @@ def test_a_second_call_reuses_and_another_file_is_taken_not_trained(npz_run, tmp
     bad['seed'] = 7
     (tmp_path/'seed7.json').write_text(json.dumps(bad))
     table = (other/'frontier.json').read_bytes()
-    _one_line(capsys, ['frontier', '--out', other, '--ratios', '0.1', '--reuse', tmp_path/'seed7.json'], 'another seed')
+    refused(['frontier', '--out', other, '--ratios', '0.1', '--reuse', tmp_path/'seed7.json'], 'another seed')
     bad = json.loads((tmp_path/'points.json').read_text())
     bad['points'][0]['accuracy'] = {'digits': 1e9}
     (tmp_path/'forged.json').write_text(json.dumps(bad))
-    _one_line(capsys, ['frontier', '--out', other, '--ratios', '0.1', '--reuse', tmp_path/'forged.json'], 'percentage')
-    _one_line(capsys, ['frontier', '--out', other, '--ratios', '0.1', '--min-layer-keep', '2'], '`min_layer_keep`')
+    refused(['frontier', '--out', other, '--ratios', '0.1', '--reuse', tmp_path/'forged.json'], 'percentage')
+    refused(['frontier', '--out', other, '--ratios', '0.1', '--min-layer-keep', '2'], '`min_layer_keep`')
     assert (other/'frontier.json').read_bytes() == table
 
 def test_run_can_ask_for_the_budget_choice(tmp_path):
@@ -92,12 +88,12 @@ def test_run_can_ask_for_the_budget_choice(tmp_path):
     assert s['chosen']['groups'] == rep['groups'] and s['holdout'] == {'digits': 19, 'shapes': 19, 'colors': 19}
     assert abs(rep['ratio'] - 0.3) <= 0.01 * 0.3
 
-def test_selection_settings_are_checked_in_one_line(tmp_path, capsys):
+def test_selection_settings_are_checked_in_one_line(tmp_path, refused):
     new = tmp_path/'new'
-    _one_line(capsys, ['run', '--out', new, '--select', '100'] + TINY, '`select` chooses the grouping for a budget')
-    _one_line(capsys, ['run', '--out', new, '--ratio', '0.3', '--select', '0'] + TINY, '`select`')
-    _one_line(capsys, ['run', '--out', new, '--holdout', '-3'] + TINY, '`holdout`')
-    _one_line(capsys, ['run', '--out', new, '--ratio', '0.3', '--select', '9', '--holdout', '9'] + TINY, 'exclude each other')
+    refused(['run', '--out', new, '--select', '100'] + TINY, '`select` chooses the grouping for a budget')
+    refused(['run', '--out', new, '--ratio', '0.3', '--select', '0'] + TINY, '`select`')
+    refused(['run', '--out', new, '--holdout', '-3'] + TINY, '`holdout`')
+    refused(['run', '--out', new, '--ratio', '0.3', '--select', '9', '--holdout', '9'] + TINY, 'exclude each other')
     assert not new.exists()
 
 def test_selection_settings_enter_no_key_and_holdout_every_network_key():

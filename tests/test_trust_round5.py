@@ -19,17 +19,13 @@ def finished(tmp_path_factory):
     assert main(['run', '--out', str(d)] + TINY) == 0
     return d
 
-def _one_line(capsys, args, says):
-    assert main([str(a) for a in args]) == 2
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and err.startswith('dmo_nb: error:') and says in err, err
 
-def test_a_refused_setting_leaves_a_finished_run_byte_for_byte(finished, capsys):
+def test_a_refused_setting_leaves_a_finished_run_byte_for_byte(finished, capsys, refused):
     before = _snapshot(finished)
-    _one_line(capsys, ['run', '--out', finished, '--ratio', '0.03'], 'keep-ratio floor `min_keep`')
-    _one_line(capsys, ['run', '--out', finished, '--min-keep', '0.9', '--ratio', '0.5'], 'keep-ratio floor `min_keep`')
+    refused(['run', '--out', finished, '--ratio', '0.03'], 'keep-ratio floor `min_keep`')
+    refused(['run', '--out', finished, '--min-keep', '0.9', '--ratio', '0.5'], 'keep-ratio floor `min_keep`')
     for t in ('1e-300', '1e200'):
-        _one_line(capsys, ['run', '--out', finished, '--distill', '0.5', '--distill-temp', t], '`distill_temp` must be')
+        refused(['run', '--out', finished, '--distill', '0.5', '--distill-temp', t], '`distill_temp` must be')
     assert _snapshot(finished) == before
     # the run is still finished: the commands that read it still take it
     assert main(['frontier', '--out', str(finished), '--ratios', '0.03']) == 2
@@ -66,7 +62,7 @@ def test_a_png_is_predicted_without_a_third_party_warning(tmp_path):
         torch.from_numpy(a)   # what `dmo_nb predict` does with it: a read-only array would warn here
     assert a.flags.writeable
 
-def test_an_edited_table_is_refused_alike_with_what_to_do(finished, capsys):
+def test_an_edited_table_is_refused_alike_with_what_to_do(finished, capsys, refused):
     assert main(['ablate', '--out', str(finished), '--ablations', 'singletons']) == 0
     assert main(['frontier', '--out', str(finished), '--ratios', '0.4', '--rows', 'dmo', '--no-matched']) == 0
     capsys.readouterr()
@@ -75,4 +71,4 @@ def test_an_edited_table_is_refused_alike_with_what_to_do(finished, capsys):
         p = finished/name
         p.write_text(p.read_text().replace('"seed": 0', '"seed": 0 '))   # one byte more: the manifest no longer vouches
         args = ['--ablations', 'singletons'] if cmd == 'ablate' else ['--ratios', '0.4', '--rows', 'dmo', '--no-matched']
-        _one_line(capsys, [cmd, '--out', finished] + args, what)
+        refused([cmd, '--out', finished] + args, what)
