@@ -142,12 +142,15 @@ def sparse_hard(run:Run, # a run whose single-task stage is done
         if keep <= 0: raise ValueError(f'hard sharing cannot be pruned to {target:,} parameters: '
                                        f'its unpruned tensors alone hold {c["unpruned"]:,}')
         masks, info = magnitude_masks(net, keep, cfg.min_layer_keep)
+        final = None
+        if cfg.prune_schedule == 'gradual':   # from the dense network, tightening while it fine-tunes
+            final, masks = {k: int(m.sum()) for k, m in masks.items()}, {k: torch.ones_like(m) for k, m in masks.items()}
         with torch.no_grad():
             for k, p in prunable(net).items(): p.mul_(masks[k])
         run.log(f'[sparse_hard] hard sharing ({hard["params"]:,} #P) pruned to keep {keep:.2%} of its weights; '
                 f'fine-tuning {cfg.ft_epochs} epochs')
         weighting = make_weighting(cfg.weighting, len(sc), **cfg.weighting_options())
-        ft = finetune_group(net, sc.tasks, masks, cfg.finetune_recipe(), cfg.reg, weighting, checkpoint=ck)
+        ft = finetune_group(net, sc.tasks, masks, cfg.finetune_recipe(), cfg.reg, weighting, checkpoint=ck, final=final)
         net.load_state_dict(ft['state'])
         return dict(name='sparse_hard', accuracy=ft['test_acc'], params=count_params(net)['total'], keep=keep,
                     seconds=ft['time_s'] + hard['time_s'], hard_accuracy=hard['accuracy'], pruning=info)

@@ -11,13 +11,13 @@ from fastcore.basics import patch
 from .core import atomic_copy, discard, load_json, verify
 from .distrib import is_main, barrier
 from .models import resnet, MultiHeadNet, n_params, prunable
-from .prune import magnitude_masks, merge_group, count_params, save_sparse, load_sparse
+from .prune import magnitude_masks, merge_group, count_params, save_sparse, load_sparse, keep_ratio
 from .finetune import finetune_group, Distill, DISTILL_TEMP
 from .joint import evaluate_group
 from .weighting import make_weighting
 from .report import write_report, copy_report, results_table, write_figure
 from .structure import structure_report, plot_tau_sim_sweep
-from .config import training_protocol
+from .config import training_protocol, MIN_KEEP
 from .layout import RunDir
 from .plan import Plan
 
@@ -57,6 +57,13 @@ def build_group(self:GroupStage,
             self.log(f'{prefix} {t.name}: layer collapse guarded in {len(info["rescued"])} layer(s): {info["rescued"]}')
     states = [self.arts[self.names.index(n)]['state'] for n in names]
     state, union = merge_group(states, masks, [plan.difficulty[n] for n in names])
+    final = None
+    if c.prune_schedule == 'gradual':   # from DMO's keep ratios at the run's own τ down to this plan's, while fine-tuning
+        floor = MIN_KEEP if c.min_keep is None else c.min_keep
+        wide = [magnitude_masks(self.net(n), max(plan.keep_ratio[n], keep_ratio(plan.difficulty[n], c.tau, floor)),
+                                c.min_layer_keep)[0] for n in names]
+        final = {k: int(u.sum()) for k, u in union.items()}
+        state, union = merge_group(states, wide, [plan.difficulty[n] for n in names])
     if restart is not None: state, union = restart(tasks, state, union)
     net = MultiHeadNet(resnet(c.depth, c.width), {t.name: t.n_classes for t in tasks})
     net.load_state_dict(state)
@@ -68,7 +75,8 @@ def build_group(self:GroupStage,
     weighting = make_weighting(c.weighting, len(tasks), **c.weighting_options())
     if c.distill:   # each task's dense single-task network teaches the group network
         cbs = list(cbs or []) + [Distill({t.name: self.net(t.name) for t in tasks}, c.distill, c.distill_temp or DISTILL_TEMP)]
-    ft = finetune_group(net, tasks, union, c.finetune_recipe(), c.reg, weighting, checkpoint=checkpoint, cbs=cbs)
+    ft = finetune_group(net, tasks, union, c.finetune_recipe(), c.reg, weighting, checkpoint=checkpoint, cbs=cbs,
+                        final=final)
     net.load_state_dict(ft['state'])
     heads = {t.name: t.n_classes for t in tasks}
     nbytes = None if weights is None else save_sparse(net.state_dict(), list(prunable(net)), weights,

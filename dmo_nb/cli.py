@@ -13,7 +13,7 @@ from .measure import READINGS
 from .weighting import WEIGHTINGS
 from .baselines import BASELINES
 from .pipeline import Config, WEIGHT_MODES, STAGES, resolve, run, run_stage
-from .config import config_key, NO_KEY
+from .config import config_key, NO_KEY, PRUNE_SCHEDULES
 from .layout import RunDir
 from .runs import run_config
 from .compare import compare, sweep, check_methods, check_sizes, METHODS, SWEEP_WIDTHS, SWEEP_DEPTHS
@@ -26,7 +26,8 @@ __all__ = ['CHOICES', 'main']
 
 # %% ../nbs/15_cli.ipynb #f575d685
 CHOICES = dict(weighting=tuple(WEIGHTINGS), reading=READINGS, weight_mode=WEIGHT_MODES,
-               compile=tuple(m for m in COMPILE_MODES if m), amp=tuple(m for m in AMP_MODES if m), schedule=SCHEDULES)
+               compile=tuple(m for m in COMPILE_MODES if m), amp=tuple(m for m in AMP_MODES if m), schedule=SCHEDULES,
+               prune_schedule=PRUNE_SCHEDULES)
 
 def _config_flags(r:argparse.ArgumentParser):
     "Add one flag per `Config` field to the sub-command parser `r`: type, default and help from the dataclass and its docments."
@@ -97,6 +98,9 @@ def _parser()->argparse.ArgumentParser:
     f.add_argument('--min-layer-keep', type=float, default=None, metavar='FLOAT',
                    help="the least share every layer keeps at every budget, in [0, 1] (default: the run's); budgets near "
                         'the unpruned minimum need it lowered')
+    f.add_argument('--prune-schedule', default=None, choices=PRUNE_SCHEDULES,
+                   help="oneshot, or gradual: the masks tighten during the first half of fine-tuning from the run's own "
+                        "budget to each ratio (its points are named ROW:gradual; default: the run's)")
     f.add_argument('--reuse', nargs='+', default=None, metavar='FILE',
                    help="frontier.json files of this run made elsewhere (e.g. committed ones): their points are taken, "
                         'checked, not trained again')

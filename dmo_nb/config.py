@@ -23,8 +23,8 @@ from .weighting import WEIGHTINGS
 from .layout import RunDir
 
 # %% auto #0
-__all__ = ['WEIGHT_MODES', 'MIN_KEEP', 'ALWAYS', 'WHEN_SET', 'PARALLEL', 'TASK_SPEC', 'NETS', 'FLAG', 'FROM_ONE_CYCLE',
-           'DEFAULTS', 'FASTEST', 'setting', 'Config', 'build_scenario', 'resolve', 'check_budget',
+__all__ = ['WEIGHT_MODES', 'MIN_KEEP', 'ALWAYS', 'WHEN_SET', 'PARALLEL', 'PRUNE_SCHEDULES', 'TASK_SPEC', 'NETS', 'FLAG',
+           'FROM_ONE_CYCLE', 'DEFAULTS', 'FASTEST', 'setting', 'Config', 'build_scenario', 'resolve', 'check_budget',
            'check_data_settings', 'training_protocol']
 
 # %% ../nbs/10_config.ipynb #1ce0f2b6
@@ -33,6 +33,7 @@ MIN_KEEP = 0.02   # the keep-ratio floor of a scenario that sets none (the built
 ALWAYS = ()   # a field in every key of that artifact
 WHEN_SET = (None, False)   # a field in the key only when set: old keys survive a new flag
 PARALLEL = ('tasks', 'data')
+PRUNE_SCHEDULES = ('oneshot', 'gradual')   # all pruning before fine-tuning, or masks that tighten during it
 TASK_SPEC = re.compile(r'^([A-Za-z_]\w*|synthetic:[A-Za-z_]\w*|npz:[^<>&"\'\x00-\x1f\x7f]+)$')   # what `tasks` may hold
 
 def setting(default, # the field's default
@@ -61,6 +62,7 @@ class Config:
     min_keep:float=setting(None, plan=ALWAYS) # keep-ratio floor, in (0, 1] (default: the scenario's, else 0.02)
     select:int=setting(None) # with `ratio`: groups, keep rule and floor chosen on this many held-out images a task
     min_layer_keep:float=setting(0.01, group=ALWAYS) # least share every layer keeps (layer-collapse guard)
+    prune_schedule:str=setting('oneshot', group=('oneshot',)) # 'oneshot', or 'gradual': masks tighten while fine-tuning
     reading:str=setting('tasks', plan=ALWAYS) # Eq. 2 reading: 'tasks' or 'pooled'
     weight_mode:str=setting('cka', plan=ALWAYS, similarity=ALWAYS) # S_W: 'cka', 'delta' (w - w0) or 'final' (w)
     loss_points:int=setting(20, similarity=ALWAYS) # S_L: points of the common training-progress grid
@@ -160,7 +162,8 @@ def _check_plan_settings(c:Config):
 
 def _check_choices(c:Config):
     for name, choices in (('reading', READINGS), ('weighting', tuple(WEIGHTINGS)), ('weight_mode', WEIGHT_MODES),
-                          ('amp', AMP_MODES), ('compile', COMPILE_MODES), ('parallel', PARALLEL)):
+                          ('amp', AMP_MODES), ('compile', COMPILE_MODES), ('parallel', PARALLEL),
+                          ('prune_schedule', PRUNE_SCHEDULES)):
         check_choice(name, getattr(c, name), choices)
     if c.schedule is not None: check_choice('schedule', c.schedule, SCHEDULES)
     if c.depth is not None and c.depth not in DEPTHS:

@@ -14,8 +14,8 @@ from .train import Recipe, checkpoint_cbs
 from .joint import joint_learner, train_joint
 
 # %% auto #0
-__all__ = ['GROUP_RECIPE', 'DISTILL_TEMP', 'NormPenalty', 'KeepMasks', 'group_learner', 'finetune_group', 'distill_loss',
-           'Distill']
+__all__ = ['GROUP_RECIPE', 'GRADUAL_FRAC', 'DISTILL_TEMP', 'NormPenalty', 'KeepMasks', 'group_learner', 'finetune_group',
+           'cubic_share', 'GradualMasks', 'distill_loss', 'Distill']
 
 # %% ../nbs/07a_finetune.ipynb #c7486caa
 class NormPenalty(Callback):
@@ -59,6 +59,7 @@ class KeepMasks(Callback):
 
 # %% ../nbs/07a_finetune.ipynb #193b21d2
 GROUP_RECIPE = Recipe(epochs=10, lr=0.01)   # the fine-tuning recipe of a direct call without one
+GRADUAL_FRAC = 0.5   # gradual pruning tightens the masks over the first half of fine-tuning
 
 def group_learner(model:nn.Module, # a multi-task network: `tasks`, `forward(*xs)`, `forward_task(x, task)`
                   tasks:list, # its tasks, in head order
@@ -67,10 +68,12 @@ def group_learner(model:nn.Module, # a multi-task network: `tasks`, `forward(*xs
                   reg:float=1e-3, # coefficient of the Eq. 5 norm term
                   weighting:Callback=None, # a task weighting from `dmo_nb.weighting` (default: equal)
                   cbs:list=None, # extra callbacks
+                  final:dict=None, # weight name -> count: the masks tighten from `masks` to it (`GradualMasks`)
                   **kwargs, # or the recipe's fields, e.g. `bs=32, lr=0.05`
                  )->Learner:
     "A fastai `Learner` that fine-tunes a group network on all its tasks at once, its masks held and the norm term added."
-    own = ([KeepMasks(masks)] if masks else []) + [NormPenalty(reg)]
+    held = [] if not masks else [KeepMasks(masks) if final is None else GradualMasks(masks, final, GRADUAL_FRAC)]
+    own = held + [NormPenalty(reg)]
     return joint_learner(model, tasks, Recipe.of(recipe or GROUP_RECIPE, **kwargs), own=own, weighting=weighting, cbs=cbs)
 
 # %% ../nbs/07a_finetune.ipynb #5c04a25a
@@ -82,16 +85,58 @@ def finetune_group(model:MultiHeadNet, # merged group network (pruned weights ar
                    weighting:Callback=None, # task weighting (`dmo_nb.weighting`; default: equal)
                    checkpoint=None, # file (or `dmo_nb.train.Checkpoint`) that keeps the training state and resumes it
                    cbs:list=None, # extra callbacks
+                   final:dict=None, # weight name -> count: gradual pruning from `masks` to it (None: one-shot)
                    **kwargs, # or the recipe's fields, e.g. `epochs=2, lr=0.02`
                   )->dict:
     "Fine-tune one group network; return its state, per-task test accuracy, loss curve and task weights."
     r = Recipe.of(recipe or GROUP_RECIPE, **kwargs)
     check_int('epochs', r.epochs, 0)
-    learn = group_learner(model, tasks, masks, r, reg, weighting, cbs=list(cbs or []) + checkpoint_cbs(checkpoint))
+    learn = group_learner(model, tasks, masks, r, reg, weighting, cbs=list(cbs or []) + checkpoint_cbs(checkpoint),
+                          final=final)
     name = '+'.join(t.name for t in tasks)
     res = train_joint(learn, tasks, r, name, f'the group network of {name}', '--ft-lr')
     return dict(state=res['state'], test_acc=res['test_acc'], epoch_losses=res['epoch_losses'], time_s=res['time_s'],
                 task_weights=getattr(weighting, 'history', None))
+
+# %% ../nbs/07a_finetune.ipynb #228aa8e2
+def cubic_share(step:int, # optimiser steps taken
+                steps:int, # steps over which the masks tighten
+               )->float:
+    "Zhu & Gupta's cubic schedule: the share of the pruning still to come after `step` of `steps` (1 at 0, 0 from `steps`)."
+    return max(0., 1 - step / steps) ** 3 if steps > 0 else 0.
+
+class GradualMasks(KeepMasks):
+    "Masks that tighten from `masks` to `final` weights per layer over the first `frac` of training, by magnitude."
+    order = 10
+    def __init__(self,
+                 masks:dict, # weight name -> bool mask to start from (True: kept)
+                 final:dict, # weight name -> weights the layer keeps at the end (at most its starting count)
+                 frac:float=0.5, # share of the training steps over which the masks tighten, in (0, 1]
+                ):
+        check_number('frac', frac, 0, 1, lo_open=True)
+        bad = [k for k in masks if not 0 <= final.get(k, -1) <= int(masks[k].sum())]
+        if bad: raise ValueError(f'`final` must give every masked weight a count within its starting mask: {bad[:3]}')
+        super().__init__({k: m.clone() for k, m in masks.items()})
+        self.final, self.frac = final, frac
+    def before_fit(self):
+        super().before_fit()
+        with torch.no_grad():   # resumed from a checkpoint: the weights removed before it stay removed
+            for m, p in zip(self.ms, self.ps): m.mul_((p != 0).to(m.dtype))
+        self.start = {k: int(m.sum()) for k, m in zip(self.masks, self.ms)}
+        self.steps = max(1, round(self.frac * self.learn.n_epoch * len(self.learn.dls.train)))
+    @torch.no_grad()
+    def after_step(self):
+        step = self.learn.epoch * len(self.learn.dls.train) + self.learn.iter + 1
+        if step <= self.steps:
+            share = cubic_share(step, self.steps)
+            for k, m, p in zip(self.masks, self.ms, self.ps):
+                n = self.final[k] + round((self.start[k] - self.final[k]) * share)
+                if n < int(m.sum()):   # the n largest survivors
+                    score = (p.abs() * m + m).reshape(-1)   # `+ m`: a surviving zero beats a removed one
+                    new = torch.zeros_like(score)
+                    new[score.topk(n).indices] = 1
+                    m.copy_(new.view(m.shape))   # logical order both ways, whatever the memory format
+        self.apply()
 
 # %% ../nbs/07a_finetune.ipynb #38fe19b1
 DISTILL_TEMP = 4.   # Hinton et al.'s softening temperature, when `distill_temp` is not set

@@ -19,12 +19,13 @@ from .ablate import ROWS, budget, row_label, _ms
 from .compare import one_process
 
 # %% auto #0
-__all__ = ['FRONTIER_ROWS', 'REFERENCES', 'check_ratios', 'check_rows', 'earlier_points', 'frontier', 'aggregate_frontier',
-           'frontier_table', 'plot_frontier', 'write_frontier']
+__all__ = ['FRONTIER_ROWS', 'REFERENCES', 'GRADUAL', 'check_ratios', 'check_rows', 'earlier_points', 'frontier',
+           'aggregate_frontier', 'frontier_table', 'plot_frontier', 'write_frontier']
 
 # %% ../nbs/13b_frontier.ipynb #5a9e17fd
 FRONTIER_ROWS = ('dmo', 'uniform_keep', 'sparse_hard', 'dmo_distill')   # the rows at every budget, by default
-REFERENCES = ('single', 'single_matched')   # budget-free rows: the horizontal lines of the figure
+REFERENCES = ('single', 'single_matched')
+GRADUAL = ':gradual'   # the suffix of a row's points made with `prune_schedule` 'gradual'   # budget-free rows: the horizontal lines of the figure
 
 # %% ../nbs/13b_frontier.ipynb #0bc6e288
 def check_ratios(ratios:list, # the budgets: #P as a share of single-task learning's
@@ -79,7 +80,8 @@ def earlier_points(table:dict, # a `frontier.json` (this run's own, or one given
     floor = table.get('min_keep')
     out = []
     for p in table['points']:
-        need(isinstance(p, dict) and p.get('name') in ROWS and p['name'] not in REFERENCES, 'a point names no frontier row')
+        row = p.get('name', '').removesuffix(GRADUAL) if isinstance(p, dict) and isinstance(p.get('name'), str) else None
+        need(row in ROWS and row not in REFERENCES, 'a point names no frontier row')
         need(is_number(p.get('target')) and 0 < p['target'] <= 1, f"point {p['name']}: `target` must be in (0, 1]")
         acc = p.get('accuracy')
         need(isinstance(acc, dict) and set(acc) == set(names) and all(is_number(v) and 0 <= v <= 100 for v in acc.values()),
@@ -102,6 +104,7 @@ def frontier(out, # a finished run directory (`dmo_nb run --out ...`)
              matched:bool=True, # also the `single_matched` reference (single-task networks trained as long as DMO)
              min_keep:float=None, # the keep-ratio floor at every budget (default: the run's); the references keep theirs
              min_layer_keep:float=None, # the layer floor at every budget (default: the run's)
+             prune_schedule:str=None, # 'gradual': the masks tighten while fine-tuning; points named `ROW:gradual`
              reuse:list=None, # `frontier.json` files of this run made elsewhere: their points are taken, not trained
              quiet:bool=None, # no progress output (default: the run's setting)
              wait:bool=False, # wait for another writer of `out` instead of stopping
@@ -111,7 +114,8 @@ def frontier(out, # a finished run directory (`dmo_nb run --out ...`)
     cfg = dataclasses.replace(cfg, wait=wait, **({} if quiet is None else dict(quiet=quiet)))
     r = Run(cfg)
     ratios, rows = check_ratios(ratios, r.cfg, r.sc), check_rows(rows)
-    floors = {k: v for k, v in dict(min_keep=min_keep, min_layer_keep=min_layer_keep).items() if v is not None}
+    floors = {k: v for k, v in dict(min_keep=min_keep, min_layer_keep=min_layer_keep, prune_schedule=prune_schedule).items()
+              if v is not None}
     at = lambda R: r.but(ratio=R, **floors)
     own = RunDir(r.out).outputs('frontier')['json']
     tables = ([(_own_table(own), str(own))] if own.is_file() else []) + [(load_json(p), str(p)) for p in reuse or []]
@@ -132,20 +136,22 @@ def frontier(out, # a finished run directory (`dmo_nb run --out ...`)
         refs = [ROWS[n](base) for n in REFERENCES if matched or n == 'single']   # `single_matched` may train
         table = dict(scenario=r.sc.name, tasks=r.names, seed=cfg.seed, config=cfg.to_dict(), min_keep=asked[ratios[0]][0],
                      references=[_point(x, base.single) for x in refs], points=list(kept.values()))
+        tag = GRADUAL if at(ratios[0]).cfg.prune_schedule == 'gradual' else ''
         def write():
             table['ratios'] = sorted({p['target'] for p in table['points']} | set(ratios), reverse=True)
-            table['rows'] = [n for n in ROWS if n in rows or any(p['name'] == n for p in table['points'])]
+            named = {p['name'] for p in table['points']} | {n + tag for n in rows}
+            table['rows'] = [n + s for n in ROWS for s in ('', GRADUAL) if n + s in named]
             write_frontier(table, r.out)
         write()
         for R in ratios:
             b = budget(at(R))
             for name in rows:
-                if (prior := kept.get((name, R) + asked[R])) is not None:
-                    if name == 'dmo': b.dmo = {k: prior[k] for k in ('name', 'accuracy', 'params', 'seconds', 'groups')}
+                if (prior := kept.get((name + tag, R) + asked[R])) is not None:
+                    if name == 'dmo' and not tag: b.dmo = {k: prior[k] for k in ('name', 'accuracy', 'params', 'seconds', 'groups')}
                     r.log(f"[frontier] ratio {R:g}: {name} avg {prior['avg']:.2f} at #P ratio {prior['ratio']:.4f} (kept)")
                     continue
                 row = ROWS[name](b)
-                p = dict(_point(row, b.single), target=R, tau=row.get('tau', b.plan.settings['tau']),
+                p = dict(_point(row, b.single), name=name + tag, target=R, tau=row.get('tau', b.plan.settings['tau']),
                          min_keep=asked[R][0], min_layer_keep=asked[R][1])
                 table['points'].append(p)
                 write()

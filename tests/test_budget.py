@@ -129,3 +129,16 @@ def test_budget_write_up_is_paired_and_its_regret_hand_computed():
                                           dict(name='single', ratio=1., avg=89., accuracy={'a': 89., 'b': 89.}, params=60)])
     got = b.with_default(f0, ab)
     assert [(p['name'], p['target']) for p in got['points'] if p.get('default')] == [('dmo', 0.14)]
+
+def test_gradual_pruning_is_a_row_of_its_own_at_the_same_size(npz_run):
+    c = Config(seed=3)
+    assert 'prune_schedule' not in config_key(c, 'group')   # every committed key stays as it is
+    assert config_key(dataclasses.replace(c, prune_schedule='gradual'), 'group')['prune_schedule'] == 'gradual'
+    for how in ('oneshot', 'gradual'):   # the one-shot points are kept from the first test when it ran
+        assert main(['frontier', '--out', str(npz_run), '--ratios', '0.25', '--no-matched', '--rows', 'dmo', 'sparse_hard',
+                     '--prune-schedule', how]) == 0
+    by = {p['name']: p for p in load_json(npz_run/'frontier.json')['points']}
+    for n in ('dmo', 'sparse_hard'):
+        g, o = by[f'{n}:gradual'], by[n]
+        assert abs(g['params'] - o['params']) <= 0.002 * o['params'], (n, g['params'], o['params'])   # the same #P
+    assert 'dmo:gradual' in load_json(npz_run/'frontier.json')['rows']
