@@ -33,13 +33,30 @@ def with_default(front:dict, ablation:dict=None)->dict:
 def choices(fronts:list)->list:
     "Markdown lines: what `dmo_budget` chose at each budget on each seed, and what choosing cost."
     lines = ['| seed | R | chosen (grouping, rule, floor) | candidates | selection epochs | selection fine-tuning (s) | '
-             'selection single-task (s) |', '|---|---|---|---|---|---|---|']
+             'selection single-task (s), once a seed |', '|---|---|---|---|---|---|---|']
     for f in fronts:
         for p in sorted((q for q in f['points'] if q['name'] == 'dmo_budget'), key=lambda q: -q['target']):
             s = p['selection']
-            lines.append(f"| {f['seed']} | {p['target']:g} | {s['chosen']['name']} | {len(s['candidates'])} | "
+            lines.append(f"| {f['seed']} | {p['target']:g} | {s['chosen']['name'].replace('|', chr(92) + '|')} | {len(s['candidates'])} | "
                          f"{s['cost']['epochs']} | {s['cost']['finetune_s']:.0f} | {s['cost']['single_s']:.0f} |")
     return lines if len(lines) > 2 else ['No seed has a `dmo_budget` point yet.']
+
+def rounds(fronts:list)->list:
+    "Markdown lines: every candidate's held-out average in each round of successive halving, per seed and budget."
+    lines = []
+    for f in fronts:
+        for p in sorted((q for q in f['points'] if q['name'] == 'dmo_budget'), key=lambda q: -q['target']):
+            s = p['selection']
+            eps = [r['epochs'] for r in s['rounds']]
+            lines += [f"Seed {f['seed']}, R = {p['target']:g} (held out: " + ', '.join(f'{t} {n:,}' for t, n in s['holdout'].items())
+                      + (f"; refused by the budget: {', '.join(s['refused'])}" if s['refused'] else '') + '):', '',
+                      '| candidate | ' + ' | '.join(f'{e} epoch(s)' for e in eps) + ' |', '|---|' + '---|' * len(eps)]
+            for c in s['candidates']:
+                cells = [f"{r['scores'][c['name']]:.2f}" if c['name'] in r['scores'] else '' for r in s['rounds']]
+                mark = ' (chosen)' if c['name'] == s['chosen']['name'] else ''
+                lines.append(f"| {c['name'].replace('|', chr(92) + '|')}{mark} | " + ' | '.join(cells) + ' |')
+            lines.append('')
+    return lines
 
 def regret(fronts:list, rows:tuple=ROWS)->dict:
     "Per budget: `dmo_budget`'s regret (best row's test average − its own) on each seed that has every row there."
@@ -98,6 +115,7 @@ def main():
               f'From seed(s) {seeds}, paired within each seed.' + (' Three seeds are asked for; until they are in, these '
               'are observations, not claims.' if len(seeds) < 3 else ''), ''] + standing(fronts)
     lines += ['', '## What it chose, and what choosing cost', ''] + choices(fronts)
+    lines += ['', '## Each selection, round by round (held-out average accuracy)', ''] + rounds(fronts)
     lines += ['', '## Every row at every budget', '']
     if full:
         agg = aggregate_frontier(full)

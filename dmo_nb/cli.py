@@ -231,7 +231,11 @@ def _run(cmd:str, args:dict):
         if not Path(f).is_file(): raise FileNotFoundError(f'--config {f}: no such file')
         base = Config.from_dict(load_json(f))
     elif cmd in ('run', 'compare') and 'out' in args and RunDir(args['out']).config.is_file():
-        base = kept = run_config(args['out'])   # a run in --out keeps every setting the flags do not give
+        kept = run_config(args['out'])   # a run in --out keeps every setting the flags do not give ...
+        same = all(args.get(k, getattr(kept, k)) == getattr(kept, k) for k in ('scenario', 'tasks'))
+        # ... unless they name other tasks (another run); how this command runs is its own
+        now = {k: getattr(Config, k) for k in ('quiet', 'wait', 'checkpoint_s', 'device', 'download')}
+        base, kept = (dataclasses.replace(kept, **now), kept) if same else (Config(), None)
     cfg, sc = resolve(dataclasses.replace(base, **args))   # every error before any work; the scenario is built once
     said = _what_changes(kept, cfg) if kept is not None else ''
     note = f"dmo_nb: {args['out']}: {said}" if said else None   # said once every check has passed

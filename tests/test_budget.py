@@ -124,6 +124,8 @@ def test_budget_write_up_is_paired_and_its_regret_hand_computed():
     assert 'dmo_budget ahead of sparse_hard by 0.75 ± 1.77 (1 of 2 seeds)' in lines[0], lines[0]
     assert 'dmo_budget ahead of dmo by 3.25 ± 1.06 (2 of 2 seeds)' in lines[0], lines[0]
     assert '| 0 | 0.05 | a+b uniform | 3 | 9 | 12 | 30 |' in b.choices([f0])
+    sel['selection']['chosen']['name'] = 'a|b uniform'
+    assert '| 0 | 0.05 | a\\|b uniform |' in b.choices([f0])[2], b.choices([f0])
     # the default budget's rows join as points at DMO's own ratio
     ab = dict(config=dict(tau=1.0), rows=[dict(name='dmo', ratio=0.1412, avg=90., accuracy={'a': 90., 'b': 90.}, params=9),
                                           dict(name='single', ratio=1., avg=89., accuracy={'a': 89., 'b': 89.}, params=60)])
