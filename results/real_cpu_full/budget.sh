@@ -33,9 +33,11 @@ for s in ${SEEDS:-1 2 0}; do
   fi
   # seed 0's 30-epoch references were trained in a run directory that is gone: its committed table keeps them
   MATCHED=--matched; [ -d "results/real_cpu_full/ablation_runs/seed$s/single" ] || MATCHED=--no-matched
+  # the committed points: frontier.sh's, and this script's own from an earlier session (on a machine without runs/)
+  REUSE="results/real_cpu_full/frontier/seed$s/frontier.json"
+  [ -f "$RES/seed$s/frontier.json" ] && REUSE="$REUSE $RES/seed$s/frontier.json"
   echo "[$(stamp)] seed $s: ratios 0.05 and 0.02 at the 0.5% floor, the committed points reused"
-  $DMO_NB frontier --out "$OUT/seed$s" --ratios 0.05 0.02 --min-keep 0.005 --rows $ROWS $MATCHED \
-    --reuse "results/real_cpu_full/frontier/seed$s/frontier.json"
+  $DMO_NB frontier --out "$OUT/seed$s" --ratios 0.05 0.02 --min-keep 0.005 --rows $ROWS $MATCHED --reuse $REUSE
   keep $s
   echo "[$(stamp)] seed $s: ratio 0.01 at a 0.1% floor and layer floor"
   $DMO_NB frontier --out "$OUT/seed$s" --ratios 0.01 --min-keep 0.001 --min-layer-keep 0.001 --rows $ROWS $MATCHED
