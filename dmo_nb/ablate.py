@@ -23,7 +23,7 @@ from .layout import RunDir
 from .runs import Run, finished_run
 from .plan import Plan
 from .group import canonical, partition_name, parse_partition
-from .budget import select_budget, chosen_plan
+from .budget import selected_plan
 from .compare import run_baseline, load_baseline, one_process
 
 # %% auto #0
@@ -267,10 +267,9 @@ def _dmo_distill(b):
 @register_row('dmo_budget')
 def _dmo_budget(b):   # `dmo_nb.budget`: grouping, keep rule and floor chosen for the budget on held-out images
     r = b.run
-    ratio = r.cfg.ratio if r.cfg.ratio is not None else b.dmo['params'] / b.single['params']
-    s = select_budget(r, ratio, r.cfg.select)
-    p = chosen_plan(r, s)
-    return dict(group_row('dmo_budget', b.seeded(p)), tau=p.settings['tau'], keep=p.keep_ratio, selection=s)
+    p = selected_plan(r, r.cfg.ratio if r.cfg.ratio is not None else b.dmo['params'] / b.single['params'])
+    return dict(group_row('dmo_budget', b.seeded(p)), tau=p.settings['tau'], keep=p.keep_ratio,
+                selection=p.settings['selection'])
 
 ROW_ORDER = tuple(ROWS)
 ABLATIONS = ROW_ORDER[:ROW_ORDER.index('known_groups') + 1] + ('partitions',) + ROW_ORDER[ROW_ORDER.index('known_groups') + 1:]

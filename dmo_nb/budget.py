@@ -9,9 +9,9 @@ import numpy as np, torch
 from .core import check_int, check_number
 from .group import group_tasks, group_names, canonical, partition_name
 from .measure import combine_similarity
-from .holdout import HOLDOUT, holdout_size, holdout_scenario
+from .holdout import HOLDOUT, holdout_scenario
 from .runs import Run
-from .plan import Plan, KEEP_RULES
+from .plan import Plan
 
 # %% auto #0
 __all__ = ['FLOORS', 'tau_sim_path', 'candidate_name', 'candidates', 'successive_halving', 'selection_run', 'select_budget',
@@ -139,11 +139,13 @@ def chosen_plan(run:Run, # the main run
     c = selection['chosen']
     return run.plan_at(selection['ratio'], c['groups'], c['rule'], c['min_keep'])
 
-def selected_plan(run:Run, # a run with `ratio` and `select` (held-out images a task)
+def selected_plan(run:Run, # the main run (its `select`: held-out images a task; default `HOLDOUT`)
+                  ratio:float=None, # the budget (default: the run's `ratio`)
                  )->Plan:
-    "The plan `dmo_nb run --ratio R --select N` carries out: chosen on held-out images, its selection in its settings."
-    if run.cfg.ratio is None: raise ValueError('`select` chooses the grouping for a budget by size: give `ratio` too')
-    s = select_budget(run, run.cfg.ratio, run.cfg.select)
+    "The plan chosen on held-out images for `ratio` (`dmo_nb run --ratio R --select N`, `dmo_budget`), its selection in its settings."
+    ratio = run.cfg.ratio if ratio is None else ratio
+    if ratio is None: raise ValueError('`select` chooses the grouping for a budget by size: give `ratio` too')
+    s = select_budget(run, ratio, run.cfg.select)
     p = chosen_plan(run, s)
     p.settings['selection'] = s
     return p

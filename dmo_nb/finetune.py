@@ -123,6 +123,7 @@ class GradualMasks(KeepMasks):
         with torch.no_grad():   # resumed from a checkpoint: the weights removed before it stay removed
             for m, p in zip(self.ms, self.ps): m.mul_((p != 0).to(m.dtype))
         self.start = {k: int(m.sum()) for k, m in zip(self.masks, self.ms)}
+        self.count = dict(self.start)   # what each mask keeps now: no device read per layer and step
         self.steps = max(1, round(self.frac * self.learn.n_epoch * len(self.learn.dls.train)))
     @torch.no_grad()
     def after_step(self):
@@ -131,11 +132,12 @@ class GradualMasks(KeepMasks):
             share = cubic_share(step, self.steps)
             for k, m, p in zip(self.masks, self.ms, self.ps):
                 n = self.final[k] + round((self.start[k] - self.final[k]) * share)
-                if n < int(m.sum()):   # the n largest survivors
+                if n < self.count[k]:   # the n largest survivors
                     score = (p.abs() * m + m).reshape(-1)   # `+ m`: a surviving zero beats a removed one
                     new = torch.zeros_like(score)
                     new[score.topk(n).indices] = 1
                     m.copy_(new.view(m.shape))   # logical order both ways, whatever the memory format
+                    self.count[k] = n
         self.apply()
 
 # %% ../nbs/07a_finetune.ipynb #38fe19b1
